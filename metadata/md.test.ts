@@ -1,0 +1,178 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { inspect } from "node:util";
+import { join, type MD, newMD, pairs } from "./md.js";
+import { asRecord } from "./testing.js";
+
+// The cases restate grpc-go's metadata_test.go as facts about MD.
+describe("pairs", () => {
+  const cases: { kv: string[]; want: Record<string, string[]> }[] = [
+    { kv: [], want: {} },
+    { kv: ["k1", "v1", "k1", "v2"], want: { k1: ["v1", "v2"] } },
+    { kv: ["K1", "v1", "k1", "v2"], want: { k1: ["v1", "v2"] } },
+  ];
+  for (const { kv, want } of cases) {
+    it(`pairs(${JSON.stringify(kv)})`, () => assert.deepEqual(asRecord(pairs(...kv)), want));
+  }
+  it("throws on an odd count, naming it", () => {
+    assert.throws(() => pairs("k1", "v1", "k2"), /odd number of input pairs: 3/);
+  });
+  it("refuses a string on a -bin key and bytes on a text key", () => {
+    assert.throws(() => pairs("trace-bin", "text"), /"trace-bin" takes Uint8Array/);
+    assert.throws(() => pairs("trace", new Uint8Array([1])), /"trace" takes string/);
+  });
+});
+
+describe("newMD", () => {
+  it("lowercases keys and merges keys that differ only in case", () => {
+    const md = newMD({ "X-A": "1", "x-a": ["2", "3"], "b-bin": new Uint8Array([7]) });
+    assert.deepEqual(asRecord(md), { "x-a": ["1", "2", "3"], "b-bin": [new Uint8Array([7])] });
+  });
+});
+
+describe("copy", () => {
+  it("is deep: changing the original does not change the copy", () => {
+    const orig = pairs("key", "val", "k-bin", new Uint8Array([1, 2]));
+    const cpy = orig.copy();
+    assert.deepEqual(asRecord(cpy), asRecord(orig));
+    orig.set("key", "foo");
+    (orig.get("k-bin")[0] as Uint8Array)[0] = 9;
+    assert.deepEqual(cpy.get("key"), ["val"]);
+    assert.deepEqual(cpy.get("k-bin"), [new Uint8Array([1, 2])]);
+  });
+  it("get returns a copy of the values array", () => {
+    const md = pairs("k", "v");
+    md.get("k").push("x");
+    assert.deepEqual(md.get("k"), ["v"]);
+  });
+});
+
+describe("join", () => {
+  const cases: { mds: MD[]; want: MD }[] = [
+    { mds: [], want: pairs() },
+    { mds: [pairs("foo", "bar")], want: pairs("foo", "bar") },
+    { mds: [pairs("foo", "bar"), pairs("foo", "baz")], want: pairs("foo", "bar", "foo", "baz") },
+    {
+      mds: [pairs("foo", "bar"), pairs("foo", "baz"), pairs("zip", "zap")],
+      want: pairs("foo", "bar", "foo", "baz", "zip", "zap"),
+    },
+  ];
+  cases.forEach(({ mds, want }, i) => {
+    it(`case ${i}`, () => assert.deepEqual(asRecord(join(...mds)), asRecord(want)));
+  });
+  it("leaves its inputs unchanged", () => {
+    const a = pairs("k", "1");
+    join(a, pairs("k", "2"));
+    assert.deepEqual(a.get("k"), ["1"]);
+  });
+});
+
+describe("get", () => {
+  const cases = [
+    { md: pairs("My-Optional-Header", "42"), key: "My-Optional-Header", want: ["42"] },
+    {
+      md: pairs("Header", "42", "Header", "43", "Header", "44", "other", "1"),
+      key: "HEADER",
+      want: ["42", "43", "44"],
+    },
+    { md: pairs("HEADER", "10"), key: "HEADER", want: ["10"] },
+    { md: pairs("a", "1"), key: "missing", want: [] },
+  ];
+  for (const { md, key, want } of cases) {
+    it(`get(${key})`, () => assert.deepEqual(md.get(key), want));
+  }
+});
+
+describe("set", () => {
+  const cases = [
+    {
+      md: pairs("My-Optional-Header", "42", "other-key", "999"),
+      key: "Other-Key",
+      vals: ["1"],
+      want: pairs("my-optional-header", "42", "other-key", "1"),
+    },
+    {
+      md: pairs("My-Optional-Header", "42"),
+      key: "Other-Key",
+      vals: ["1", "2", "3"],
+      want: pairs("my-optional-header", "42", "other-key", "1", "other-key", "2", "other-key", "3"),
+    },
+    {
+      md: pairs("My-Optional-Header", "42"),
+      key: "Other-Key",
+      vals: [],
+      want: pairs("my-optional-header", "42"),
+    },
+  ];
+  cases.forEach(({ md, key, vals, want }, i) => {
+    it(`case ${i}`, () => assert.deepEqual(asRecord(md.set(key, ...vals)), asRecord(want)));
+  });
+});
+
+describe("append", () => {
+  const cases = [
+    {
+      md: pairs("My-Optional-Header", "42"),
+      key: "Other-Key",
+      vals: ["1"],
+      want: pairs("my-optional-header", "42", "other-key", "1"),
+    },
+    {
+      md: pairs("My-Optional-Header", "42"),
+      key: "my-OptIoNal-HeAder",
+      vals: ["1", "2", "3"],
+      want: pairs(
+        "my-optional-header",
+        "42",
+        "my-optional-header",
+        "1",
+        "my-optional-header",
+        "2",
+        "my-optional-header",
+        "3",
+      ),
+    },
+    {
+      md: pairs("My-Optional-Header", "42"),
+      key: "my-OptIoNal-HeAder",
+      vals: [],
+      want: pairs("my-optional-header", "42"),
+    },
+  ];
+  cases.forEach(({ md, key, vals, want }, i) => {
+    it(`case ${i}`, () => assert.deepEqual(asRecord(md.append(key, ...vals)), asRecord(want)));
+  });
+});
+
+describe("delete and length", () => {
+  const cases = [
+    { md: pairs("My-Optional-Header", "42"), key: "My-Optional-Header", want: pairs() },
+    {
+      md: pairs("My-Optional-Header", "42"),
+      key: "Other-Key",
+      want: pairs("my-optional-header", "42"),
+    },
+    { md: pairs("My-Optional-Header", "42"), key: "my-OptIoNal-HeAder", want: pairs() },
+  ];
+  cases.forEach(({ md, key, want }, i) => {
+    it(`case ${i}`, () => {
+      md.delete(key);
+      assert.deepEqual(asRecord(md), asRecord(want));
+      assert.equal(md.length, want.length);
+    });
+  });
+  it("length counts keys, not values", () => {
+    assert.equal(pairs("a", "1", "a", "2", "b", "3").length, 2);
+  });
+});
+
+describe("printing", () => {
+  it("redacts values in toString and util.inspect", () => {
+    const md = pairs("authorization", "Bearer secret", "x-request-id", "r-1");
+    for (const text of [String(md), inspect(md), `${md}`]) {
+      assert.doesNotMatch(text, /secret/);
+      assert.match(text, /authorization=\[REDACTED\]/);
+      assert.match(text, /x-request-id=\[r-1\]/);
+    }
+  });
+});

@@ -1,0 +1,64 @@
+import { decodeBinaryValues, encodeBinaryValue, isBinaryKey } from "./binary.js";
+import { MD } from "./md.js";
+import { isProtocolHeader } from "./reserved.js";
+import { checkKey, checkValue, MetadataError, validateMD } from "./validate.js";
+
+/**
+ * Writes `md` into HTTP `headers` (appending): text values as they are,
+ * binary values as unpadded standard base64. `prefix` is prepended to every
+ * key (Connect unary trailers travel as `trailer-<key>` headers).
+ *
+ * @throws MetadataError when `md` fails `validateMD` (invalid key, reserved
+ *   key, non-printable value); nothing is written in that case.
+ */
+export function writeMetadata(headers: Headers, md: MD, prefix = ""): void {
+  const invalid = validateMD(md);
+  if (invalid) throw invalid;
+  for (const [key, values] of md.entries()) {
+    for (const v of values) {
+      headers.append(prefix + key, typeof v === "string" ? v : encodeBinaryValue(v));
+    }
+  }
+}
+
+/** Options for {@link readMetadata}. */
+export interface ReadOptions {
+  /**
+   * Also check text values (printable ASCII) and key characters, throwing on
+   * the first offender. Servers enable it for incoming metadata.
+   */
+  readonly validate?: boolean;
+}
+
+/**
+ * Reads metadata out of HTTP `headers`: keys lowercased (Headers already
+ * does), protocol and transport headers dropped (see `isProtocolHeader`),
+ * `-bin` values decoded (padded, unpadded or comma-joined base64).
+ *
+ * Repeated text headers reach us joined by ", " (HTTP field folding), so a
+ * text key sent with several values arrives as one value; binary values are
+ * split back apart, since base64 has no commas.
+ *
+ * @throws MetadataError naming the key when a binary value is not base64, or,
+ *   with `validate`, when a key or text value is not valid metadata.
+ */
+export function readMetadata(headers: Headers, options: ReadOptions = {}): MD {
+  const md = new MD();
+  headers.forEach((value, key) => {
+    if (isProtocolHeader(key)) return;
+    if (options.validate) {
+      const bad = checkKey(key) ?? (isBinaryKey(key) ? undefined : checkValue(key, value));
+      if (bad) throw bad;
+    }
+    if (isBinaryKey(key)) {
+      try {
+        md.append(key, ...(decodeBinaryValues(key, value) as never[]));
+      } catch (e) {
+        throw new MetadataError(key, (e as Error).message);
+      }
+    } else {
+      md.append(key, value as never);
+    }
+  });
+  return md;
+}
