@@ -50,3 +50,8 @@ function decodeOne(key: string, text: string): Uint8Array {
 function abbreviate(text: string): string {
   return text.length > 40 ? `${text.slice(0, 40)}…` : text;
 }
+
+/** Standard padded base64, for showing binary values in JSON and UIs. */
+export function encodeStandardBase64(bytes: Uint8Array): string {
+  return base64Encode(bytes, "std");
+}

@@ -1,7 +1,12 @@
 // hello-metadata: grpc-go's metadata semantics for TypeScript, on Connect-ES.
 // Public API first; the helpers other modules need come after.
 
-export { decodeBinaryValues, encodeBinaryValue, isBinaryKey } from "./binary.js";
+export {
+  decodeBinaryValues,
+  encodeBinaryValue,
+  encodeStandardBase64,
+  isBinaryKey,
+} from "./binary.js";
 export type { CallOption } from "./client.js";
 export {
   callOptions,
@@ -37,3 +42,5 @@ export {
 } from "./server.js";
 export { checkKey, checkValue, checkWritableKey, MetadataError, validateMD } from "./validate.js";
 export { readMetadata, writeMetadata } from "./wire.js";
+export { createMetadataTransport } from "./transport.js";
+export type { MetadataTransportOptions } from "./transport.js";

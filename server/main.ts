@@ -1,0 +1,33 @@
+import { existsSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { startServer } from "./app.js";
+import { loadConfig } from "./config.js";
+
+const webRoot = fileURLToPath(new URL("../dist/web", import.meta.url));
+
+async function main(): Promise<void> {
+  let config: ReturnType<typeof loadConfig>;
+  try {
+    config = loadConfig(process.argv.slice(2), process.env);
+  } catch (e) {
+    console.error(`${(e as Error).message}\nusage: npm start -- [--port N] [--host H]`);
+    process.exit(2);
+  }
+  if (!existsSync(webRoot)) {
+    console.warn(`warning: ${webRoot} is missing; run "npm run build" to serve the page`);
+  }
+  const server = await startServer({ ...config, webRoot });
+  console.log(
+    `hello-metadata listening on ${server.url} (Connect, gRPC, gRPC-Web; HTTP/1.1 and h2c)\nopen ${server.url}/ in a browser`,
+  );
+  const stop = () => {
+    void server.close().then(() => process.exit(0));
+  };
+  process.once("SIGINT", stop);
+  process.once("SIGTERM", stop);
+}
+
+main().catch((e: unknown) => {
+  console.error(e);
+  process.exit(1);
+});
