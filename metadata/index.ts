@@ -40,7 +40,7 @@ export {
   setHeader,
   setTrailer,
 } from "./server.js";
+export type { MetadataTransportOptions } from "./transport.js";
+export { createMetadataTransport } from "./transport.js";
 export { checkKey, checkValue, checkWritableKey, MetadataError, validateMD } from "./validate.js";
 export { readMetadata, writeMetadata } from "./wire.js";
-export { createMetadataTransport } from "./transport.js";
-export type { MetadataTransportOptions } from "./transport.js";

@@ -4,9 +4,19 @@ import assert from "node:assert/strict";
 import * as http2 from "node:http2";
 import type { AddressInfo } from "node:net";
 import { after, before, describe, it } from "node:test";
-import { Code, ConnectError, createClient, type HandlerContext } from "@connectrpc/connect";
-import { createNodeHttpClient, connectNodeAdapter, Http2SessionManager } from "@connectrpc/connect-node";
-import { createContextKey, createContextValues } from "@connectrpc/connect";
+import {
+  Code,
+  ConnectError,
+  createClient,
+  createContextKey,
+  createContextValues,
+  type HandlerContext,
+} from "@connectrpc/connect";
+import {
+  connectNodeAdapter,
+  createNodeHttpClient,
+  Http2SessionManager,
+} from "@connectrpc/connect-node";
 import { HelloService } from "../gen/hello/v1/hello_pb.js";
 import {
   appendToOutgoingContext,
@@ -108,7 +118,10 @@ for (const protocol of protocols) {
     after(() => sessions.abort());
 
     it("caller metadata arrives equal at the handler; handler metadata arrives equal at the caller", async () => {
-      let ctx = newOutgoingContext(undefined, pairs("x-echo-text", "hello world", "x-echo-bin", bytes));
+      let ctx = newOutgoingContext(
+        undefined,
+        pairs("x-echo-text", "hello world", "x-echo-bin", bytes),
+      );
       ctx = appendToOutgoingContext(ctx, "X-Echo-Appended", "later");
       const h = new MD();
       const t = new MD();
@@ -181,7 +194,10 @@ for (const protocol of protocols) {
       const t = new MD();
       await client().sayHello({ name: "a" }, callOptions(values, trailer(t)));
       assert.deepEqual(seenLocal, ["unset"]);
-      assert.deepEqual(t.keys().filter((k) => k.startsWith("x-echo")), []);
+      assert.deepEqual(
+        t.keys().filter((k) => k.startsWith("x-echo")),
+        [],
+      );
     });
   });
 }

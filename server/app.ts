@@ -3,8 +3,10 @@ import * as http2 from "node:http2";
 import type { AddressInfo } from "node:net";
 import { createConnectRouter } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
+import type { Logger } from "pino";
 import { serverMetadataInterceptor } from "../metadata/index.js";
 import { acceptedContentTypes, isRpcContentType } from "./content-type.js";
+import { createLogger, loggingInterceptor } from "./logging.js";
 import { createOnePortServer } from "./one-port.js";
 import routes from "./routes.js";
 import { createStaticHandler } from "./static-files.js";
@@ -17,6 +19,8 @@ export interface ServerOptions {
   readonly host: string;
   /** Folder of the built web page, served at `/`. */
   readonly webRoot: string;
+  /** Where call logs go; default a JSON logger on stdout. */
+  readonly logger?: Logger;
 }
 
 /** A listening server. */
@@ -33,13 +37,14 @@ export interface RunningServer {
  * gRPC-Web, and the web page, on one port that speaks HTTP/1.1 and h2c.
  */
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
+  const logger = options.logger ?? createLogger();
   const serveStatic = createStaticHandler(options.webRoot);
   const probe = createConnectRouter();
   routes(probe);
   const rpcPaths = new Set(probe.handlers.map((h) => h.requestPath));
   const handler = connectNodeAdapter({
     routes,
-    interceptors: [serverMetadataInterceptor()],
+    interceptors: [loggingInterceptor(logger), serverMetadataInterceptor()],
     fallback(req, res) {
       if (req.method === "GET" || req.method === "HEAD") {
         void serveStatic(req, res);
@@ -60,7 +65,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       const body = `unsupported content-type ${JSON.stringify(req.headers["content-type"] ?? "")}: use ${acceptedContentTypes}\n`;
       res.writeHead(415, {
         "content-type": "text/plain; charset=utf-8",
-        "accept-post": "application/json, application/proto, application/grpc, application/grpc-web",
+        "accept-post":
+          "application/json, application/proto, application/grpc, application/grpc-web",
       });
       res.end(body);
       return;

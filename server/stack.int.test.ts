@@ -37,7 +37,15 @@ describe("curl, Connect protocol", () => {
     ["h2c", ["--http2-prior-knowledge"]],
   ] as const) {
     it(`JSON over ${label}: greeting, response-time header, trailer-processing-ms`, async () => {
-      const res = await curl([...flags, ...json, "-H", "x-row: one", "-d", '{"name":"Junxi"}', url]);
+      const res = await curl([
+        ...flags,
+        ...json,
+        "-H",
+        "x-row: one",
+        "-d",
+        '{"name":"Junxi"}',
+        url,
+      ]);
       assert.equal(res.status, 200);
       assert.equal(res.httpVersion, label === "h2c" ? "2" : "1.1");
       const body = JSON.parse(res.body.toString());
@@ -53,7 +61,14 @@ describe("curl, Connect protocol", () => {
   it("binary protobuf over h2c", async () => {
     const req = toBinary(SayHelloRequestSchema, create(SayHelloRequestSchema, { name: "bin" }));
     const res = await curl(
-      ["--http2-prior-knowledge", "-H", "content-type: application/proto", "--data-binary", "@-", url],
+      [
+        "--http2-prior-knowledge",
+        "-H",
+        "content-type: application/proto",
+        "--data-binary",
+        "@-",
+        url,
+      ],
       Buffer.from(req),
     );
     assert.equal(res.status, 200);
@@ -75,7 +90,12 @@ describe("curl, Connect protocol", () => {
 
 describe("bad input: a clear error, the server stays up", () => {
   const cases: { name: string; args: () => string[]; status: number; body: RegExp }[] = [
-    { name: "unknown path", args: () => [...json, "-d", "{}", `${server.url}/no.Such/Method`], status: 404, body: /not found/ },
+    {
+      name: "unknown path",
+      args: () => [...json, "-d", "{}", `${server.url}/no.Such/Method`],
+      status: 404,
+      body: /not found/,
+    },
     {
       name: "wrong content type",
       args: () => ["-H", "content-type: text/plain", "-d", '{"name":"x"}', url],

@@ -2,13 +2,22 @@ import { execFile } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { type RunningServer, startServer } from "./app.js";
+import { createLogger } from "./logging.js";
 
 /** The built web page; integration runs `npm run build` first. */
 export const webRoot = fileURLToPath(new URL("../dist/web", import.meta.url));
 
-/** Starts the real server on an ephemeral port of 127.0.0.1. */
-export function startTestServer(): Promise<RunningServer> {
-  return startServer({ port: 0, host: "127.0.0.1", webRoot });
+/**
+ * Starts the real server on an ephemeral port of 127.0.0.1. Logs go to
+ * `logs` when given, else nowhere (tests keep their output readable).
+ */
+export function startTestServer(logs?: NodeJS.WritableStream): Promise<RunningServer> {
+  return startServer({
+    port: 0,
+    host: "127.0.0.1",
+    webRoot,
+    logger: logs ? createLogger("info", logs) : createLogger("silent"),
+  });
 }
 
 /** A parsed HTTP response as curl printed it. */

@@ -66,7 +66,8 @@ function outgoingFromRows() {
     const problem = checkWritableKey(key) ?? checkValue(key, value);
     if (problem || key.toLowerCase().endsWith("-bin")) {
       if (error) {
-        error.textContent = problem?.message ?? "binary (-bin) keys are not supported in this editor yet";
+        error.textContent =
+          problem?.message ?? "binary (-bin) keys are not supported in this editor yet";
       }
       if (ok) li.querySelector<HTMLInputElement>(".key")?.focus();
       ok = false;
@@ -92,7 +93,8 @@ function showMetadata(h: MD, t: MD): void {
         tr.dataset.key = key;
         tr.insertCell().textContent = kind;
         tr.insertCell().textContent = key;
-        tr.insertCell().textContent = typeof v === "string" ? v : `base64:${encodeStandardBase64(v)}`;
+        tr.insertCell().textContent =
+          typeof v === "string" ? v : `base64:${encodeStandardBase64(v)}`;
       }
     }
   }
@@ -112,7 +114,10 @@ form.addEventListener("submit", async (event) => {
   statusLine.textContent = "Calling…";
   statusLine.classList.remove("error");
   try {
-    const res = await client.sayHello({ name: nameInput.value }, callOptions(ctx, header(h), trailer(t)));
+    const res = await client.sayHello(
+      { name: nameInput.value },
+      callOptions(ctx, header(h), trailer(t)),
+    );
     statusLine.textContent = "OK";
     messageLine.textContent = res.message;
   } catch (e) {

@@ -1,0 +1,50 @@
+// Call logs: one structured line per call, metadata values redacted.
+import assert from "node:assert/strict";
+import { PassThrough } from "node:stream";
+import { after, before, it } from "node:test";
+import type { RunningServer } from "./app.js";
+import { curl, startTestServer } from "./testing.js";
+
+const lines: Record<string, unknown>[] = [];
+let server: RunningServer;
+
+before(async () => {
+  const logs = new PassThrough();
+  logs.on("data", (chunk: Buffer) => {
+    for (const line of chunk.toString().split("\n").filter(Boolean)) lines.push(JSON.parse(line));
+  });
+  server = await startTestServer(logs);
+});
+after(() => server.close());
+
+it("logs the call with its request id and redacts every other metadata value", async () => {
+  const res = await curl([
+    "-H",
+    "content-type: application/json",
+    "-H",
+    "authorization: Bearer top-secret-token",
+    "-H",
+    "cookie: session=also-secret",
+    "-H",
+    "x-request-id: req-42",
+    "-d",
+    '{"name":""}',
+    `${server.url}/hello.v1.HelloService/SayHello`,
+  ]);
+  assert.equal(res.status, 400);
+  await new Promise((r) => setTimeout(r, 100));
+  const line = lines.find((l) => l.requestId === "req-42");
+  assert.ok(line, `a log line for req-42 in ${JSON.stringify(lines)}`);
+  assert.equal(line.procedure, "/hello.v1.HelloService/SayHello");
+  assert.equal(line.protocol, "connect");
+  assert.equal(line.code, "invalid_argument");
+  assert.equal(typeof line.durationMs, "number");
+  assert.deepEqual(line.metadata, {
+    authorization: "[REDACTED]",
+    cookie: "[REDACTED]",
+    "user-agent": "[REDACTED]",
+    "x-request-id": ["req-42"],
+  });
+  const all = JSON.stringify(lines);
+  assert.doesNotMatch(all, /top-secret-token|also-secret/);
+});
