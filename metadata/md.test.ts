@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { inspect } from "node:util";
-import { join, type MD, newMD, pairs } from "./md.js";
+import fc from "fast-check";
+import { join, MD, newMD, pairs } from "./md.js";
 import { asRecord } from "./testing.js";
 
 // The cases restate grpc-go's metadata_test.go as facts about MD.
@@ -174,5 +175,27 @@ describe("printing", () => {
       assert.match(text, /authorization=\[REDACTED\]/);
       assert.match(text, /x-request-id=\[r-1\]/);
     }
+  });
+});
+
+describe("join, as a property", () => {
+  it("keeps every value, in argument order, per key", () => {
+    const key = fc.constantFrom("a", "B", "c-d");
+    const md = fc.array(fc.tuple(key, fc.string({ maxLength: 5 })), { maxLength: 8 }).map((kv) => {
+      const m = new MD();
+      for (const [k, v] of kv) m.append(k, v);
+      return m;
+    });
+    fc.assert(
+      fc.property(fc.array(md, { maxLength: 5 }), (mds) => {
+        const joined = join(...mds);
+        for (const k of ["a", "b", "c-d"]) {
+          assert.deepEqual(
+            joined.get(k),
+            mds.flatMap((m) => m.get(k)),
+          );
+        }
+      }),
+    );
   });
 });
