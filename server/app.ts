@@ -1,14 +1,20 @@
 import * as http from "node:http";
 import * as http2 from "node:http2";
-import type { AddressInfo } from "node:net";
+import type { AddressInfo, Socket } from "node:net";
 import { createConnectRouter } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import type { Logger } from "pino";
 import { serverMetadataInterceptor } from "../metadata/index.js";
 import { acceptedContentTypes, isRpcContentType } from "./content-type.js";
+import { createCorsPolicy } from "./cors.js";
+import { createDownstream } from "./downstream.js";
+import { limits, metadataSizeInterceptor } from "./limits.js";
 import { createLogger, loggingInterceptor } from "./logging.js";
+import { appMetadataKeys } from "./metadata-keys.js";
 import { createOnePortServer } from "./one-port.js";
-import routes from "./routes.js";
+import { assignRequestId } from "./request-id.js";
+import { routes } from "./routes.js";
+import { createServingState, type ServingState } from "./serving-state.js";
 import { createStaticHandler } from "./static-files.js";
 
 /** Options for {@link startServer}. */
@@ -21,6 +27,14 @@ export interface ServerOptions {
   readonly webRoot: string;
   /** Where call logs go; default a JSON logger on stdout. */
   readonly logger?: Logger;
+  /** Base URL of the next HelloService for hops; default this server. */
+  readonly downstream?: string | undefined;
+  /** Incoming keys a hop forwards; default `appMetadataKeys.forwardByDefault`. */
+  readonly forwardAllowList?: readonly string[];
+  /** Extra origins allowed by CORS; the server's own and `npm run dev`'s are always allowed. */
+  readonly corsOrigins?: readonly string[];
+  /** How long in-flight calls get after `close()` starts; default `limits.shutdownGraceMs`. */
+  readonly shutdownGraceMs?: number;
 }
 
 /** A listening server. */
@@ -28,9 +42,17 @@ export interface RunningServer {
   /** Base URL, e.g. `http://localhost:8080`. */
   readonly url: string;
   readonly port: number;
-  /** Stops accepting connections, closes idle ones, and resolves when all are gone. */
+  readonly serving: ServingState;
+  /**
+   * Shuts down gracefully: stops accepting connections, reports NOT_SERVING,
+   * lets in-flight calls (streams included) finish within the grace period,
+   * then closes whatever is left. Resolves when every connection is gone.
+   */
   close(): Promise<void>;
 }
+
+/** The Vite dev server's origin (`npm run dev`). */
+export const devOrigin = "http://localhost:5173";
 
 /**
  * Starts the hello-metadata server: HelloService over Connect, gRPC and
@@ -38,13 +60,29 @@ export interface RunningServer {
  */
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const logger = options.logger ?? createLogger();
-  const serveStatic = createStaticHandler(options.webRoot);
+  const serving = createServingState();
+  let self = "";
+  let ownUrl = "";
+  const downstream = createDownstream(() => options.downstream ?? ownUrl);
+  const allRoutes = routes({
+    downstream,
+    forwardAllowList: options.forwardAllowList ?? appMetadataKeys.forwardByDefault,
+    self: () => self,
+    serving,
+  });
   const probe = createConnectRouter();
-  routes(probe);
+  allRoutes(probe);
   const rpcPaths = new Set(probe.handlers.map((h) => h.requestPath));
+  const serveStatic = createStaticHandler(options.webRoot);
+
   const handler = connectNodeAdapter({
-    routes,
-    interceptors: [loggingInterceptor(logger), serverMetadataInterceptor()],
+    routes: allRoutes,
+    readMaxBytes: limits.maxRequestBytes,
+    interceptors: [
+      loggingInterceptor(logger),
+      metadataSizeInterceptor(),
+      serverMetadataInterceptor(),
+    ],
     fallback(req, res) {
       if (req.method === "GET" || req.method === "HEAD") {
         void serveStatic(req, res);
@@ -54,29 +92,73 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       res.end("not found\n");
     },
   });
-  // Connect-ES answers an unknown content type with a bare 415; say why.
-  const rpc: typeof handler = (req, res) => {
+
+  let cors = createCorsPolicy([devOrigin, ...(options.corsOrigins ?? [])]);
+  let draining = false;
+
+  const serve: typeof handler = (req, res) => {
+    const origin = req.headers.origin;
+    if (req.method === "OPTIONS") {
+      const answer = cors.preflight(
+        origin,
+        req.headers["access-control-request-method"],
+        req.headers["access-control-request-headers"],
+      );
+      res.writeHead(answer.status, answer.headers);
+      if (answer.reason) res.end(`CORS preflight refused: ${answer.reason}\n`);
+      else res.end();
+      return;
+    }
+    for (const [k, v] of Object.entries(cors.responseHeaders(origin))) res.setHeader(k, v);
+    if (draining && "httpVersionMajor" in req && req.httpVersionMajor === 1) {
+      res.setHeader("connection", "close");
+    }
     const path = (req.url ?? "").split("?")[0] ?? "";
+    if (rpcPaths.has(path)) assignRequestId(req, res);
     if (
       req.method === "POST" &&
       rpcPaths.has(path) &&
       !isRpcContentType(req.headers["content-type"])
     ) {
-      const body = `unsupported content-type ${JSON.stringify(req.headers["content-type"] ?? "")}: use ${acceptedContentTypes}\n`;
       res.writeHead(415, {
         "content-type": "text/plain; charset=utf-8",
         "accept-post":
           "application/json, application/proto, application/grpc, application/grpc-web",
       });
-      res.end(body);
+      res.end(
+        `unsupported content-type ${JSON.stringify(req.headers["content-type"] ?? "")}: use ${acceptedContentTypes}\n`,
+      );
       return;
     }
     handler(req, res);
   };
-  const h1 = http.createServer(rpc);
-  const h2 = http2.createServer({}, rpc);
+
+  const h1 = http.createServer(
+    {
+      maxHeaderSize: limits.maxHeaderBytes,
+      headersTimeout: limits.headersTimeoutMs,
+      requestTimeout: limits.requestTimeoutMs,
+    },
+    serve,
+  );
+  const h2 = http2.createServer(
+    {
+      maxSessionMemory: 32,
+      settings: {
+        maxConcurrentStreams: limits.maxConcurrentStreams,
+        maxHeaderListSize: limits.maxHeaderBytes,
+      },
+    },
+    serve,
+  );
+  h2.setTimeout(limits.idleTimeoutMs);
   const tcp = createOnePortServer({ http1: h1, http2: h2 });
 
+  const sockets = new Set<Socket>();
+  tcp.on("connection", (s: Socket) => {
+    sockets.add(s);
+    s.once("close", () => sockets.delete(s));
+  });
   const sessions = new Set<http2.ServerHttp2Session>();
   h2.on("session", (s) => {
     sessions.add(s);
@@ -92,16 +174,35 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   });
   const { port } = tcp.address() as AddressInfo;
   const hostForUrl = options.host.includes(":") ? `[${options.host}]` : options.host;
-  return {
-    url: `http://${hostForUrl}:${port}`,
-    port,
-    close: () =>
-      new Promise<void>((resolve) => {
-        tcp.close(() => resolve());
-        h1.closeIdleConnections();
-        for (const s of sessions) s.close();
-        h1.close();
-        h2.close();
-      }),
+  ownUrl = `http://${hostForUrl}:${port}`;
+  self = `${hostForUrl}:${port}`;
+  cors = createCorsPolicy([
+    ownUrl,
+    `http://localhost:${port}`,
+    `http://127.0.0.1:${port}`,
+    devOrigin,
+    ...(options.corsOrigins ?? []),
+  ]);
+
+  let closing: Promise<void> | undefined;
+  const close = () => {
+    closing ??= new Promise<void>((resolve) => {
+      draining = true;
+      serving.stopServing();
+      const grace = setTimeout(() => {
+        for (const s of sockets) s.destroy();
+      }, options.shutdownGraceMs ?? limits.shutdownGraceMs);
+      const idleSweep = setInterval(() => h1.closeIdleConnections(), 50);
+      tcp.close(() => {
+        clearTimeout(grace);
+        clearInterval(idleSweep);
+        downstream.close();
+        resolve();
+      });
+      for (const s of sessions) s.close();
+      h1.closeIdleConnections();
+    });
+    return closing;
   };
+  return { url: ownUrl, port, serving, close };
 }

@@ -1,28 +1,84 @@
 import { parseArgs } from "node:util";
+import { appMetadataKeys } from "./metadata-keys.js";
 
 /** Server settings, from flags first, then the environment, then defaults. */
 export interface Config {
   readonly port: number;
   readonly host: string;
+  /** Base URL of the next HelloService for hops; undefined means this server itself. */
+  readonly downstream: string | undefined;
+  /** Incoming metadata keys that a hop forwards downstream. */
+  readonly forwardAllowList: readonly string[];
+  /** Origins granted CORS; the server's own and `npm run dev`'s are added. */
+  readonly corsOrigins: readonly string[];
 }
 
+const usage = `usage: npm start -- [--port N] [--host H] [--downstream URL] [--forward k1,k2] [--cors-origins o1,o2]
+  --port          PORT          listen port (default 8080; 0 picks a free one)
+  --host          HOST          bind address (default localhost)
+  --downstream    DOWNSTREAM    next HelloService for hops (default: this server)
+  --forward       FORWARD_KEYS  metadata keys a hop forwards (default ${appMetadataKeys.forwardByDefault.join(",")})
+  --cors-origins  CORS_ORIGINS  extra origins allowed to call from a browser`;
+
 /**
- * Reads `--port`/`--host` from `argv` and `PORT`/`HOST` from `env`
- * (defaults 8080 and `localhost`).
+ * Reads the settings from `argv` and `env`.
  *
- * @throws Error with a usage message on an unknown flag or a port that is
- *   not an integer from 0 to 65535.
+ * @throws Error carrying the usage text on an unknown flag, a port that is
+ *   not an integer from 0 to 65535, or a URL or origin that does not parse.
  */
 export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): Config {
-  const { values } = parseArgs({
-    args: argv,
-    options: { port: { type: "string" }, host: { type: "string" } },
-    strict: true,
-  });
+  let values: Record<string, string | undefined>;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: {
+        port: { type: "string" },
+        host: { type: "string" },
+        downstream: { type: "string" },
+        forward: { type: "string" },
+        "cors-origins": { type: "string" },
+      },
+      strict: true,
+    }));
+  } catch (e) {
+    throw new Error(`${(e as Error).message}\n${usage}`);
+  }
   const rawPort = values.port ?? env.PORT ?? "8080";
   const port = Number(rawPort);
   if (!/^\d+$/.test(rawPort) || port > 65535) {
-    throw new Error(`invalid port ${JSON.stringify(rawPort)}: want an integer from 0 to 65535`);
+    throw new Error(
+      `invalid port ${JSON.stringify(rawPort)}: want an integer from 0 to 65535\n${usage}`,
+    );
   }
-  return { port, host: values.host ?? env.HOST ?? "localhost" };
+  const downstream = values.downstream ?? env.DOWNSTREAM;
+  if (downstream !== undefined) parseUrl(downstream, "downstream");
+  const forward = list(values.forward ?? env.FORWARD_KEYS) ?? [...appMetadataKeys.forwardByDefault];
+  const corsOrigins = (list(values["cors-origins"] ?? env.CORS_ORIGINS) ?? []).map(
+    (o) => parseUrl(o, "CORS origin").origin,
+  );
+  return {
+    port,
+    host: values.host ?? env.HOST ?? "localhost",
+    downstream,
+    forwardAllowList: forward.map((k) => k.toLowerCase()),
+    corsOrigins,
+  };
+}
+
+function list(raw: string | undefined): string[] | undefined {
+  if (raw === undefined) return undefined;
+  return raw
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
+}
+
+function parseUrl(raw: string, what: string): URL {
+  try {
+    return new URL(raw);
+  } catch {
+    throw new Error(
+      `invalid ${what} ${JSON.stringify(raw)}: want a URL like http://localhost:8080\n${usage}`,
+    );
+  }
 }

@@ -1,50 +1,220 @@
-import { Code, ConnectError, type HandlerContext, type ServiceImpl } from "@connectrpc/connect";
-import type { HelloService, MetadataEntry } from "../gen/hello/v1/hello_pb.js";
+import { create } from "@bufbuild/protobuf";
 import {
+  Code,
+  ConnectError,
+  type ContextValues,
+  type HandlerContext,
+  type ServiceImpl,
+} from "@connectrpc/connect";
+import {
+  type HelloService,
+  type HopReport,
+  type MetadataEntry,
+  type MetadataKeys,
+  MetadataKeysSchema,
+  type SayHelloResponse,
+} from "../gen/hello/v1/hello_pb.js";
+import {
+  appendToOutgoingContext,
+  callOptions,
   encodeStandardBase64,
   fromIncomingContext,
-  type MD,
+  MD,
   pairs,
+  sendHeader,
   setHeader,
   setTrailer,
 } from "../metadata/index.js";
+import type { Downstream } from "./downstream.js";
+import { appMetadataKeys } from "./metadata-keys.js";
+
+/** What the service needs from the server around it. */
+export interface HelloServiceOptions {
+  /** The next HelloService, called for hops. */
+  readonly downstream: Downstream;
+  /** Incoming keys forwarded to the downstream; everything else stays here. */
+  readonly forwardAllowList: readonly string[];
+  /** This server's address, as it names itself in `x-hello-via` and `x-served-by`. */
+  readonly self: () => string;
+}
+
+const maxHops = 8;
+const maxDelayMs = 60_000;
+
+/** The keys this server sets on every response, derived from the one declaration. */
+const keysSet: MetadataKeys = create(MetadataKeysSchema, {
+  header: [...appMetadataKeys.responseHeaders, ...appMetadataKeys.unexposedHeaders],
+  trailer: [...appMetadataKeys.responseTrailers],
+});
 
 /**
  * The HelloService implementation. Every call, successful or not, sets the
  * `response-time` header (RFC 3339 UTC with milliseconds, the moment the
- * server handled the call) and the `processing-ms` trailer (the handler's
- * duration in decimal milliseconds), through the metadata library.
+ * server handled the call), `x-served-by`, and the `processing-ms` trailer
+ * (the handler's duration in decimal milliseconds), through the metadata
+ * library. (`x-request-id` is set for every request by the server, see
+ * request-id.ts.)
  */
-export function createHelloService(): ServiceImpl<typeof HelloService> {
+export function createHelloService(options: HelloServiceOptions): ServiceImpl<typeof HelloService> {
   return {
     async sayHello(req, ctx) {
-      return withCallMetadata(ctx, () => {
-        if (req.name === "") {
-          throw new ConnectError("name must not be empty", Code.InvalidArgument);
+      const started = performance.now();
+      setHeader(ctx, responseHeaders(options));
+      try {
+        requireName(req.name);
+        check(req.hops <= maxHops, `hops must be at most ${maxHops}, got ${req.hops}`);
+        check(
+          req.delayMs <= maxDelayMs,
+          `delay_ms must be at most ${maxDelayMs}, got ${req.delayMs}`,
+        );
+        const failCode = statusCode(req.failCode);
+        const incoming = fromIncomingContext(ctx.values) ?? new MD();
+        const here: HopReport = {
+          $typeName: "hello.v1.HopReport",
+          index: 0,
+          received: entries(incoming),
+          dropped: [],
+          deadlineMs: deadlineOf(ctx),
+          via: options.self(),
+        };
+        if (req.hops > 0) {
+          const { values, dropped } = forwardContext(ctx.values, incoming, options);
+          here.dropped = dropped;
+          const res = await options.downstream.client.sayHello(
+            { ...req, hops: req.hops - 1 },
+            { ...callOptions(values), signal: ctx.signal, timeoutMs: ctx.timeoutMs() },
+          );
+          return response(res.message, here, res.hops);
         }
-        return { message: `Hello, ${req.name}`, received: receivedEntries(ctx) };
-      });
+        await sleep(req.delayMs, ctx.signal);
+        if (failCode !== undefined) throw failure(failCode);
+        return response(`Hello, ${req.name}`, here, []);
+      } finally {
+        setTrailer(ctx, processingTime(started));
+      }
+    },
+
+    async *sayHelloStream(req, ctx) {
+      const started = performance.now();
+      try {
+        requireName(req.name);
+        const count = req.count === 0 ? 3 : req.count;
+        const interval = req.intervalMs === 0 ? 200 : req.intervalMs;
+        check(count <= 100, `count must be at most 100, got ${count}`);
+        check(interval <= 10_000, `interval_ms must be at most 10000, got ${interval}`);
+        const failCode = statusCode(req.failCode);
+        // Headers go before the first message, as grpc.SendHeader does.
+        sendHeader(ctx, responseHeaders(options));
+        for (let i = 1; i <= count; i++) {
+          if (i > 1) await sleep(interval, ctx.signal);
+          yield {
+            message: `Hello, ${req.name} (${i}/${count})`,
+            index: i,
+            keysSet: i === 1 ? keysSet : undefined,
+          };
+        }
+        if (failCode !== undefined) throw failure(failCode);
+      } finally {
+        setTrailer(ctx, processingTime(started));
+      }
     },
   };
 }
 
-async function withCallMetadata<T>(ctx: HandlerContext, fn: () => T | Promise<T>): Promise<T> {
-  const started = performance.now();
-  setHeader(ctx, pairs("response-time", new Date().toISOString()));
-  try {
-    return await fn();
-  } finally {
-    const ms = performance.now() - started;
-    setTrailer(ctx, pairs("processing-ms", ms.toFixed(3)));
+function responseHeaders(options: HelloServiceOptions): MD {
+  return pairs("response-time", new Date().toISOString(), "x-served-by", options.self());
+}
+
+function processingTime(started: number): MD {
+  return pairs("processing-ms", (performance.now() - started).toFixed(3));
+}
+
+function response(message: string, here: HopReport, further: HopReport[]): SayHelloResponse {
+  return {
+    $typeName: "hello.v1.SayHelloResponse",
+    message,
+    received: here.received,
+    hops: [here, ...further.map((h) => ({ ...h, index: h.index + 1 }))],
+    keysSet,
+  };
+}
+
+/**
+ * Builds the downstream call's context from the incoming metadata with
+ * `appendToOutgoingContext`: allow-listed keys go on, this hop adds its
+ * address to `x-hello-via`, and every other key is reported as dropped.
+ */
+function forwardContext(
+  parent: ContextValues,
+  incoming: MD,
+  options: HelloServiceOptions,
+): { values: ContextValues; dropped: string[] } {
+  const allowed = new Set(options.forwardAllowList);
+  const kv: (string | Uint8Array)[] = [];
+  const dropped: string[] = [];
+  for (const [key, values] of incoming.entries()) {
+    if (key === appMetadataKeys.via) continue;
+    if (!allowed.has(key)) {
+      dropped.push(key);
+      continue;
+    }
+    for (const v of values) kv.push(key, v);
   }
+  for (const v of incoming.get(appMetadataKeys.via)) kv.push(appMetadataKeys.via, v);
+  kv.push(appMetadataKeys.via, options.self());
+  return { values: appendToOutgoingContext(parent, ...kv), dropped };
 }
 
 /** The incoming metadata as response entries; binary values as base64. */
-function receivedEntries(ctx: HandlerContext): MetadataEntry[] {
-  const md: MD | undefined = fromIncomingContext(ctx.values);
-  return (md?.entries() ?? []).map(([key, values]) => ({
+function entries(md: MD): MetadataEntry[] {
+  return md.entries().map(([key, values]) => ({
     $typeName: "hello.v1.MetadataEntry",
     key,
     values: values.map((v) => (typeof v === "string" ? v : encodeStandardBase64(v))),
   }));
+}
+
+function deadlineOf(ctx: HandlerContext): bigint | undefined {
+  const ms = ctx.timeoutMs();
+  return ms === undefined ? undefined : BigInt(Math.max(0, Math.round(ms)));
+}
+
+function requireName(name: string): void {
+  check(name !== "", "name must not be empty");
+}
+
+function check(ok: boolean, message: string): void {
+  if (!ok) throw new ConnectError(message, Code.InvalidArgument);
+}
+
+function statusCode(n: number): Code | undefined {
+  if (n === 0) return undefined;
+  check(n >= 1 && n <= 16, `fail_code must be a gRPC status code from 1 to 16, got ${n}`);
+  return n as Code;
+}
+
+function failure(code: Code): ConnectError {
+  return new ConnectError(`failing as asked with ${Code[code]}`, code, undefined, [
+    { desc: MetadataKeysSchema, value: keysSet },
+  ]);
+}
+
+/** Waits `ms`, or less when `signal` aborts (then rejects with its reason). */
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  if (ms <= 0) return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) {
+      reject(ConnectError.from(signal.reason));
+      return;
+    }
+    const timer = setTimeout(() => {
+      signal.removeEventListener("abort", onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(ConnectError.from(signal.reason));
+    };
+    signal.addEventListener("abort", onAbort, { once: true });
+  });
 }

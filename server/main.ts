@@ -10,7 +10,7 @@ async function main(): Promise<void> {
   try {
     config = loadConfig(process.argv.slice(2), process.env);
   } catch (e) {
-    console.error(`${(e as Error).message}\nusage: npm start -- [--port N] [--host H]`);
+    console.error((e as Error).message);
     process.exit(2);
   }
   if (!existsSync(webRoot)) {
@@ -20,11 +20,18 @@ async function main(): Promise<void> {
   console.log(
     `hello-metadata listening on ${server.url} (Connect, gRPC, gRPC-Web; HTTP/1.1 and h2c)\nopen ${server.url}/ in a browser`,
   );
-  const stop = () => {
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) {
+      console.error(`${signal} again: exiting now`);
+      process.exit(signal === "SIGINT" ? 130 : 143);
+    }
+    stopping = true;
+    console.error(`${signal}: finishing in-flight calls, then exiting (send it again to exit now)`);
     void server.close().then(() => process.exit(0));
   };
-  process.once("SIGINT", stop);
-  process.once("SIGTERM", stop);
+  process.on("SIGINT", stop);
+  process.on("SIGTERM", stop);
 }
 
 main().catch((e: unknown) => {

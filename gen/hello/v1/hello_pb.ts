@@ -10,10 +10,10 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file hello/v1/hello.proto.
  */
 export const file_hello_v1_hello: GenFile = /*@__PURE__*/
-  fileDesc("ChRoZWxsby92MS9oZWxsby5wcm90bxIIaGVsbG8udjEiHwoPU2F5SGVsbG9SZXF1ZXN0EgwKBG5hbWUYASABKAkiTgoQU2F5SGVsbG9SZXNwb25zZRIPCgdtZXNzYWdlGAEgASgJEikKCHJlY2VpdmVkGAIgAygLMhcuaGVsbG8udjEuTWV0YWRhdGFFbnRyeSIsCg1NZXRhZGF0YUVudHJ5EgsKA2tleRgBIAEoCRIOCgZ2YWx1ZXMYAiADKAkyVgoMSGVsbG9TZXJ2aWNlEkYKCFNheUhlbGxvEhkuaGVsbG8udjEuU2F5SGVsbG9SZXF1ZXN0GhouaGVsbG8udjEuU2F5SGVsbG9SZXNwb25zZSIDkAIBYgZwcm90bzM");
+  fileDesc("ChRoZWxsby92MS9oZWxsby5wcm90bxIIaGVsbG8udjEiUgoPU2F5SGVsbG9SZXF1ZXN0EgwKBG5hbWUYASABKAkSDAoEaG9wcxgCIAEoDRIRCglmYWlsX2NvZGUYAyABKA0SEAoIZGVsYXlfbXMYBCABKA0imwEKEFNheUhlbGxvUmVzcG9uc2USDwoHbWVzc2FnZRgBIAEoCRIpCghyZWNlaXZlZBgCIAMoCzIXLmhlbGxvLnYxLk1ldGFkYXRhRW50cnkSIQoEaG9wcxgDIAMoCzITLmhlbGxvLnYxLkhvcFJlcG9ydBIoCghrZXlzX3NldBgEIAEoCzIWLmhlbGxvLnYxLk1ldGFkYXRhS2V5cyIsCg1NZXRhZGF0YUVudHJ5EgsKA2tleRgBIAEoCRIOCgZ2YWx1ZXMYAiADKAkijQEKCUhvcFJlcG9ydBINCgVpbmRleBgBIAEoDRIpCghyZWNlaXZlZBgCIAMoCzIXLmhlbGxvLnYxLk1ldGFkYXRhRW50cnkSDwoHZHJvcHBlZBgDIAMoCRIYCgtkZWFkbGluZV9tcxgEIAEoA0gAiAEBEgsKA3ZpYRgFIAEoCUIOCgxfZGVhZGxpbmVfbXMiLwoMTWV0YWRhdGFLZXlzEg4KBmhlYWRlchgBIAMoCRIPCgd0cmFpbGVyGAIgAygJIlwKFVNheUhlbGxvU3RyZWFtUmVxdWVzdBIMCgRuYW1lGAEgASgJEg0KBWNvdW50GAIgASgNEhMKC2ludGVydmFsX21zGAMgASgNEhEKCWZhaWxfY29kZRgEIAEoDSJiChZTYXlIZWxsb1N0cmVhbVJlc3BvbnNlEg8KB21lc3NhZ2UYASABKAkSDQoFaW5kZXgYAiABKA0SKAoIa2V5c19zZXQYAyABKAsyFi5oZWxsby52MS5NZXRhZGF0YUtleXMyrwEKDEhlbGxvU2VydmljZRJGCghTYXlIZWxsbxIZLmhlbGxvLnYxLlNheUhlbGxvUmVxdWVzdBoaLmhlbGxvLnYxLlNheUhlbGxvUmVzcG9uc2UiA5ACARJXCg5TYXlIZWxsb1N0cmVhbRIfLmhlbGxvLnYxLlNheUhlbGxvU3RyZWFtUmVxdWVzdBogLmhlbGxvLnYxLlNheUhlbGxvU3RyZWFtUmVzcG9uc2UiADABYgZwcm90bzM");
 
 /**
- * SayHelloRequest names the caller.
+ * SayHelloRequest names the caller and says what the call should exercise.
  *
  * @generated from message hello.v1.SayHelloRequest
  */
@@ -24,6 +24,30 @@ export type SayHelloRequest = Message<"hello.v1.SayHelloRequest"> & {
    * @generated from field: string name = 1;
    */
   name: string;
+
+  /**
+   * How many further servers to call before answering (0 = answer here).
+   * At most 8.
+   *
+   * @generated from field: uint32 hops = 2;
+   */
+  hops: number;
+
+  /**
+   * When not 0, the last hop fails with this gRPC status code (1-16), so
+   * clients can see each error path and its metadata.
+   *
+   * @generated from field: uint32 fail_code = 3;
+   */
+  failCode: number;
+
+  /**
+   * The last hop waits this long (milliseconds, at most 60000) before it
+   * answers; cancelling the call or its deadline ends the wait.
+   *
+   * @generated from field: uint32 delay_ms = 4;
+   */
+  delayMs: number;
 };
 
 /**
@@ -34,7 +58,7 @@ export const SayHelloRequestSchema: GenMessage<SayHelloRequest> = /*@__PURE__*/
   messageDesc(file_hello_v1_hello, 0);
 
 /**
- * SayHelloResponse carries the greeting and what the handler received.
+ * SayHelloResponse carries the greeting and what each hop received.
  *
  * @generated from message hello.v1.SayHelloResponse
  */
@@ -47,12 +71,26 @@ export type SayHelloResponse = Message<"hello.v1.SayHelloResponse"> & {
   message: string;
 
   /**
-   * The metadata the handler received, after the library removed protocol
+   * The metadata this server received, after the library removed protocol
    * and transport headers. Binary (-bin) values are standard base64.
    *
    * @generated from field: repeated hello.v1.MetadataEntry received = 2;
    */
   received: MetadataEntry[];
+
+  /**
+   * One report per server on the path, this server first.
+   *
+   * @generated from field: repeated hello.v1.HopReport hops = 3;
+   */
+  hops: HopReport[];
+
+  /**
+   * The metadata keys this server set on the response.
+   *
+   * @generated from field: hello.v1.MetadataKeys keys_set = 4;
+   */
+  keysSet?: MetadataKeys | undefined;
 };
 
 /**
@@ -91,6 +129,165 @@ export const MetadataEntrySchema: GenMessage<MetadataEntry> = /*@__PURE__*/
   messageDesc(file_hello_v1_hello, 2);
 
 /**
+ * HopReport says what one server on the call path saw.
+ *
+ * @generated from message hello.v1.HopReport
+ */
+export type HopReport = Message<"hello.v1.HopReport"> & {
+  /**
+   * 0 for the server the client called, 1 for its downstream, and so on.
+   *
+   * @generated from field: uint32 index = 1;
+   */
+  index: number;
+
+  /**
+   * The metadata the hop received (after protocol headers were removed).
+   *
+   * @generated from field: repeated hello.v1.MetadataEntry received = 2;
+   */
+  received: MetadataEntry[];
+
+  /**
+   * Keys this hop received but did not forward, because they are not on
+   * its allow-list. Empty on the last hop, which forwards nothing.
+   *
+   * @generated from field: repeated string dropped = 3;
+   */
+  dropped: string[];
+
+  /**
+   * The caller's deadline as it was when the hop started, in milliseconds;
+   * absent when the call had no deadline.
+   *
+   * @generated from field: optional int64 deadline_ms = 4;
+   */
+  deadlineMs?: bigint | undefined;
+
+  /**
+   * The address this hop listened on, as it names itself in `x-hello-via`.
+   *
+   * @generated from field: string via = 5;
+   */
+  via: string;
+};
+
+/**
+ * Describes the message hello.v1.HopReport.
+ * Use `create(HopReportSchema)` to create a new message.
+ */
+export const HopReportSchema: GenMessage<HopReport> = /*@__PURE__*/
+  messageDesc(file_hello_v1_hello, 3);
+
+/**
+ * MetadataKeys lists the response metadata keys a server set, so a client
+ * can tell which ones it could not read (for example, hidden by CORS). It is
+ * also attached to errors as a detail.
+ *
+ * @generated from message hello.v1.MetadataKeys
+ */
+export type MetadataKeys = Message<"hello.v1.MetadataKeys"> & {
+  /**
+   * Keys set as response headers.
+   *
+   * @generated from field: repeated string header = 1;
+   */
+  header: string[];
+
+  /**
+   * Keys set as response trailers.
+   *
+   * @generated from field: repeated string trailer = 2;
+   */
+  trailer: string[];
+};
+
+/**
+ * Describes the message hello.v1.MetadataKeys.
+ * Use `create(MetadataKeysSchema)` to create a new message.
+ */
+export const MetadataKeysSchema: GenMessage<MetadataKeys> = /*@__PURE__*/
+  messageDesc(file_hello_v1_hello, 4);
+
+/**
+ * SayHelloStreamRequest asks for a stream of greetings.
+ *
+ * @generated from message hello.v1.SayHelloStreamRequest
+ */
+export type SayHelloStreamRequest = Message<"hello.v1.SayHelloStreamRequest"> & {
+  /**
+   * The name to greet; must not be empty.
+   *
+   * @generated from field: string name = 1;
+   */
+  name: string;
+
+  /**
+   * How many greetings to send (1-100; 0 means 3).
+   *
+   * @generated from field: uint32 count = 2;
+   */
+  count: number;
+
+  /**
+   * Milliseconds between greetings (at most 10000; 0 means 200).
+   *
+   * @generated from field: uint32 interval_ms = 3;
+   */
+  intervalMs: number;
+
+  /**
+   * When not 0, the stream ends with this gRPC status code after the
+   * greetings, so clients can see a streaming error and its trailers.
+   *
+   * @generated from field: uint32 fail_code = 4;
+   */
+  failCode: number;
+};
+
+/**
+ * Describes the message hello.v1.SayHelloStreamRequest.
+ * Use `create(SayHelloStreamRequestSchema)` to create a new message.
+ */
+export const SayHelloStreamRequestSchema: GenMessage<SayHelloStreamRequest> = /*@__PURE__*/
+  messageDesc(file_hello_v1_hello, 5);
+
+/**
+ * SayHelloStreamResponse is one greeting of the stream.
+ *
+ * @generated from message hello.v1.SayHelloStreamResponse
+ */
+export type SayHelloStreamResponse = Message<"hello.v1.SayHelloStreamResponse"> & {
+  /**
+   * "Hello, <name> (<n>/<count>)".
+   *
+   * @generated from field: string message = 1;
+   */
+  message: string;
+
+  /**
+   * 1-based position in the stream.
+   *
+   * @generated from field: uint32 index = 2;
+   */
+  index: number;
+
+  /**
+   * On the first message only: the metadata keys the server set.
+   *
+   * @generated from field: hello.v1.MetadataKeys keys_set = 3;
+   */
+  keysSet?: MetadataKeys | undefined;
+};
+
+/**
+ * Describes the message hello.v1.SayHelloStreamResponse.
+ * Use `create(SayHelloStreamResponseSchema)` to create a new message.
+ */
+export const SayHelloStreamResponseSchema: GenMessage<SayHelloStreamResponse> = /*@__PURE__*/
+  messageDesc(file_hello_v1_hello, 6);
+
+/**
  * HelloService greets callers and reports the metadata that travelled with
  * the call, so every client can see what crossed the wire.
  *
@@ -99,9 +296,11 @@ export const MetadataEntrySchema: GenMessage<MetadataEntry> = /*@__PURE__*/
 export const HelloService: GenService<{
   /**
    * SayHello answers "Hello, <name>". It sets the response header
-   * `response-time` (RFC 3339 UTC, milliseconds) and the trailer
-   * `processing-ms` (handler duration in decimal milliseconds) on success and
-   * on error. An empty name is INVALID_ARGUMENT.
+   * `response-time` (RFC 3339 UTC, milliseconds) and `x-request-id`, and the
+   * trailer `processing-ms` (handler duration in decimal milliseconds), on
+   * success and on error. An empty name is INVALID_ARGUMENT. With `hops` > 0
+   * it first calls the next HelloService (its downstream) with hops - 1,
+   * forwarding only allow-listed metadata and the remaining deadline.
    *
    * @generated from rpc hello.v1.HelloService.SayHello
    */
@@ -109,6 +308,18 @@ export const HelloService: GenService<{
     methodKind: "unary";
     input: typeof SayHelloRequestSchema;
     output: typeof SayHelloResponseSchema;
+  },
+  /**
+   * SayHelloStream sends `count` greetings, `interval_ms` apart. It sends
+   * its headers (`sendHeader`) before the first message and its trailers
+   * after the last.
+   *
+   * @generated from rpc hello.v1.HelloService.SayHelloStream
+   */
+  sayHelloStream: {
+    methodKind: "server_streaming";
+    input: typeof SayHelloStreamRequestSchema;
+    output: typeof SayHelloStreamResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_hello_v1_hello, 0);
