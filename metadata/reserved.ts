@@ -47,9 +47,10 @@ export function isReservedKey(key: string): boolean {
 }
 
 /**
- * Request headers that browsers and HTTP stacks add on their own. They are
- * not application metadata, and no script can set them (most are "forbidden
- * header names" in the Fetch standard), so the incoming side drops them.
+ * Headers that browsers, HTTP stacks and CORS add on their own, on requests
+ * (most are "forbidden header names" in the Fetch standard) and on responses
+ * (`vary`, `server`, `alt-svc`, `access-control-*`). They are not application
+ * metadata, so reading metadata drops them.
  */
 const transportOnlyExact = new Set([
   "accept",
@@ -64,18 +65,21 @@ const transportOnlyExact = new Set([
   "cache-control",
   "pragma",
   "priority",
+  "vary",
+  "server",
+  "alt-svc",
 ]);
 
-const transportOnlyPrefixes = ["sec-", "access-control-request-", "proxy-"];
+const transportOnlyPrefixes = ["sec-", "access-control-", "proxy-"];
 
 /**
  * Reports whether an incoming header `key` (lowercase) is part of the
  * protocol or the transport rather than metadata. `fromIncomingContext`
- * drops these: every reserved key (see {@link isReservedKey}) except
- * `user-agent`, which grpc-go also keeps, plus `accept*`, `origin`,
- * `referer`, `expect`, `date`, `dnt`, `via`, `cache-control`, `pragma`,
- * `priority`, and the `sec-*`, `access-control-request-*` and `proxy-*`
- * families. Everything else — `authorization` and `cookie` included — is
+ * and response capture drop these: every reserved key (see
+ * {@link isReservedKey}) except `user-agent`, which grpc-go also keeps, plus
+ * `accept*`, `origin`, `referer`, `expect`, `date`, `dnt`, `via`,
+ * `cache-control`, `pragma`, `priority`, `vary`, `server`, `alt-svc`, and the
+ * `sec-*`, `access-control-*` and `proxy-*` families. Everything else — `authorization` and `cookie` included — is
  * metadata, and therefore never forwarded unless the code says so.
  */
 export function isProtocolHeader(key: string): boolean {

@@ -144,6 +144,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const h2 = http2.createServer(
     {
       maxSessionMemory: 32,
+      // Every field costs at least 32 bytes of the header list size, so this
+      // many pairs never cut a list that fits maxHeaderListSize.
+      maxHeaderListPairs: Math.ceil(limits.maxHeaderBytes / 32) + 16,
       settings: {
         maxConcurrentStreams: limits.maxConcurrentStreams,
         maxHeaderListSize: limits.maxHeaderBytes,
@@ -151,6 +154,13 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     },
     serve,
   );
+  // No count limit on HTTP/1.1 (Node's default silently drops fields past
+  // 2000): maxHeaderSize bounds the count.
+  h1.maxHeadersCount = 0;
+  // The HTTP/1.1 server never listens itself (connections are handed to it),
+  // but Node starts its connection tracking on "listening": without it,
+  // headersTimeout, requestTimeout and closeIdleConnections() do nothing.
+  h1.emit("listening");
   h2.setTimeout(limits.idleTimeoutMs);
   const tcp = createOnePortServer({ http1: h1, http2: h2 });
 

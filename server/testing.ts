@@ -42,7 +42,12 @@ export async function curl(args: string[], input?: Buffer): Promise<CurlResponse
   if (input) {
     child.child.stdin?.end(input);
   }
-  const { stdout } = await child;
+  const { stdout } = await child.catch((e: { code?: unknown; stderr?: Buffer }) => {
+    const shown = args.join(" ");
+    throw new Error(
+      `curl ${shown.length > 300 ? `${shown.slice(0, 300)}…` : shown} failed (exit ${String(e.code)}): ${e.stderr?.toString().trim() ?? ""}`,
+    );
+  });
   let raw = stdout as Buffer;
   // Skip interim responses such as "HTTP/1.1 100 Continue".
   for (;;) {
@@ -63,4 +68,70 @@ export async function curl(args: string[], input?: Buffer): Promise<CurlResponse
     }
     return { status, httpVersion: m[1] ?? "", headers, body: raw.subarray(end + 4) };
   }
+}
+
+/** A server running in its own process, as `npm start` runs it. */
+export interface ServerProcess {
+  readonly url: string;
+  readonly child: import("node:child_process").ChildProcess;
+  /** Every JSON log line printed so far. */
+  readonly logs: Record<string, unknown>[];
+  /** Everything printed on stderr so far. */
+  readonly stderr: () => string;
+  /** Resolves with the exit code once the process has exited. */
+  readonly exited: Promise<number | null>;
+  /** Sends SIGKILL if it is still running. */
+  kill(): void;
+}
+
+/**
+ * Starts `server/main.ts` in a child process on a free port of 127.0.0.1
+ * with extra `args`, and resolves once it prints its URL.
+ */
+export async function spawnServer(args: string[] = []): Promise<ServerProcess> {
+  const { spawn } = await import("node:child_process");
+  const root = fileURLToPath(new URL("..", import.meta.url));
+  const child = spawn(
+    process.execPath,
+    ["--import", "tsx", "server/main.ts", "--port", "0", "--host", "127.0.0.1", ...args],
+    { cwd: root, stdio: ["ignore", "pipe", "pipe"] },
+  );
+  const logs: Record<string, unknown>[] = [];
+  let err = "";
+  let out = "";
+  child.stderr?.on("data", (c: Buffer) => {
+    err += c.toString();
+  });
+  const exited = new Promise<number | null>((resolve) =>
+    child.once("exit", (code) => resolve(code)),
+  );
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`server did not start: ${out}${err}`)), 20_000);
+    child.stdout?.on("data", (c: Buffer) => {
+      out += c.toString();
+      let nl = out.indexOf("\n");
+      while (nl >= 0) {
+        const line = out.slice(0, nl);
+        out = out.slice(nl + 1);
+        nl = out.indexOf("\n");
+        if (line.startsWith("{")) logs.push(JSON.parse(line));
+        const m = /listening on (http:\/\/\S+)/.exec(line);
+        if (m?.[1]) {
+          clearTimeout(timer);
+          resolve(m[1]);
+        }
+      }
+    });
+    void exited.then((code) => reject(new Error(`server exited with ${code}: ${err}`)));
+  });
+  return {
+    url,
+    child,
+    logs,
+    stderr: () => err,
+    exited,
+    kill: () => {
+      if (child.exitCode === null) child.kill("SIGKILL");
+    },
+  };
 }

@@ -1,0 +1,152 @@
+// Metadata crossing processes: three servers chained A → B → C, each a real
+// process on its own port, called over gRPC by the library's client.
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import { Code, ConnectError, createClient } from "@connectrpc/connect";
+import { createNodeHttpClient } from "@connectrpc/connect-node";
+import { HelloService } from "../gen/hello/v1/hello_pb.js";
+import {
+  appendToOutgoingContext,
+  callOptions,
+  createMetadataTransport,
+} from "../metadata/index.js";
+import { type ServerProcess, spawnServer } from "./testing.js";
+
+let a: ServerProcess;
+let b: ServerProcess;
+let c: ServerProcess;
+
+before(async () => {
+  c = await spawnServer();
+  b = await spawnServer(["--downstream", c.url]);
+  a = await spawnServer(["--downstream", b.url]);
+});
+after(() => {
+  for (const p of [a, b, c]) p?.kill();
+});
+
+const clientFor = (url: string) =>
+  createClient(
+    HelloService,
+    createMetadataTransport({
+      protocol: "grpc",
+      baseUrl: url,
+      httpClient: createNodeHttpClient({ httpVersion: "2" }),
+    }),
+  );
+
+const secrets = ["authorization", "cookie", "x-internal-secret"];
+
+function outgoing() {
+  return appendToOutgoingContext(
+    undefined,
+    "x-request-id",
+    "chain-1",
+    "traceparent",
+    "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",
+    "authorization",
+    "Bearer hop-1-only",
+    "cookie",
+    "session=hop-1-only",
+    "x-internal-secret",
+    "hop-1-only",
+  );
+}
+
+const keysOf = (entries: { key: string }[]) => entries.map((e) => e.key);
+
+describe("three processes chained", () => {
+  it("allow-listed keys reach the last hop; others stop at the first", async () => {
+    const res = await clientFor(a.url).sayHello(
+      { name: "chain", hops: 2 },
+      { ...callOptions(outgoing()), timeoutMs: 5_000 },
+    );
+    assert.equal(res.hops.length, 3);
+    const [h0, h1, h2] = res.hops;
+    assert.ok(h0 && h1 && h2);
+    for (const k of secrets) assert.ok(keysOf(h0.received).includes(k), `hop 0 received ${k}`);
+    assert.deepEqual(
+      secrets.filter((k) => h0.dropped.includes(k)),
+      secrets,
+      "hop 0 reports the secrets as dropped",
+    );
+    for (const hop of [h1, h2]) {
+      for (const k of secrets)
+        assert.ok(!keysOf(hop.received).includes(k), `hop ${hop.index} never sees ${k}`);
+      const got = Object.fromEntries(hop.received.map((e) => [e.key, e.values]));
+      assert.deepEqual(got["x-request-id"], ["chain-1"]);
+      assert.deepEqual(got.traceparent, [
+        "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",
+      ]);
+    }
+    const via = h2.received.find((e) => e.key === "x-hello-via")?.values;
+    // Each hop appends its own entry; HTTP folds repeated fields into one value.
+    assert.deepEqual(via, [`${new URL(a.url).host}, ${new URL(b.url).host}`]);
+    assert.equal(h2.via, new URL(c.url).host);
+  });
+
+  it("the deadline shrinks at every hop", async () => {
+    const res = await clientFor(a.url).sayHello(
+      { name: "deadline", hops: 2 },
+      { timeoutMs: 4_000 },
+    );
+    const deadlines = res.hops.map((h) => Number(h.deadlineMs));
+    assert.equal(deadlines.length, 3);
+    assert.ok(
+      deadlines[0] !== undefined && deadlines[0] <= 4_000 && deadlines[0] > 3_000,
+      `${deadlines}`,
+    );
+    for (let i = 1; i < deadlines.length; i++) {
+      assert.ok((deadlines[i] ?? 0) < (deadlines[i - 1] ?? 0), `hop ${i}: ${deadlines}`);
+    }
+  });
+
+  it("no deadline: none is invented downstream", async () => {
+    const res = await clientFor(a.url).sayHello({ name: "none", hops: 1 });
+    assert.deepEqual(
+      res.hops.map((h) => h.deadlineMs),
+      [undefined, undefined],
+    );
+  });
+
+  it("an error at the last hop reaches the caller with its code, and secrets stay put", async () => {
+    const err = await clientFor(a.url)
+      .sayHello({ name: "fail", hops: 2, failCode: Code.PermissionDenied }, callOptions(outgoing()))
+      .then(() => undefined, ConnectError.from);
+    assert.equal(err?.code, Code.PermissionDenied);
+    const logged = c.logs.filter((l) => l.code === "permission_denied");
+    assert.ok(logged.length > 0, "the last hop logged the failure");
+    for (const l of logged) {
+      for (const k of secrets) assert.ok(!(k in (l.metadata as object)), `${k} at the last hop`);
+    }
+  });
+
+  it("cancelling the first call cancels the last", async () => {
+    const abort = new AbortController();
+    const call = clientFor(a.url).sayHello(
+      { name: "slow", hops: 2, delayMs: 20_000 },
+      {
+        ...callOptions(appendToOutgoingContext(undefined, "x-request-id", "cancel-me")),
+        signal: abort.signal,
+      },
+    );
+    const settled = call.then(() => undefined, ConnectError.from);
+    await new Promise((r) => setTimeout(r, 500)); // the call reaches the last hop
+    abort.abort();
+    assert.equal((await settled)?.code, Code.Canceled);
+    const last = await waitFor(() => c.logs.find((l) => l.requestId === "cancel-me"), 5_000);
+    assert.equal(last.code, "canceled", "the last hop saw the cancellation");
+    assert.ok(Number(last.durationMs) < 10_000, "and stopped waiting");
+  });
+});
+
+/** Polls `fn` every 25 ms until it returns something truthy, or fails after `ms`. */
+async function waitFor<T>(fn: () => T | undefined | false, ms: number): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = fn();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out after ${ms} ms`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
