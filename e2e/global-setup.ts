@@ -5,23 +5,35 @@ import { fileURLToPath } from "node:url";
 const root = fileURLToPath(new URL("..", import.meta.url));
 
 /**
- * Starts the real server (`tsx server/main.ts`) on a free port of 127.0.0.1,
- * waits for its "listening on" line and exports the URL as E2E_BASE_URL.
- * The page must be built (`npm run build`); `npm test` does that before.
+ * Starts two real servers (`tsx server/main.ts`) on free ports of 127.0.0.1
+ * and exports their URLs: E2E_BASE_URL, the API (and same-origin page), and
+ * E2E_OTHER_URL, a second server whose origin the first does not allow, for
+ * cross-origin tests. The page must be built (`npm run build`); `npm test`
+ * does that before.
  */
 export default async function globalSetup(): Promise<() => Promise<void>> {
-  const child = spawn(
+  const children = [startServer(), startServer()];
+  const [api, other] = await Promise.all(children.map(listeningUrl));
+  process.env.E2E_BASE_URL = api;
+  process.env.E2E_OTHER_URL = other;
+  return async () => {
+    await Promise.all(
+      children.map(async (child) => {
+        if (child.exitCode === null) {
+          child.kill("SIGTERM");
+          await once(child, "exit");
+        }
+      }),
+    );
+  };
+}
+
+function startServer(): ChildProcess {
+  return spawn(
     process.execPath,
     ["--import", "tsx", "server/main.ts", "--port", "0", "--host", "127.0.0.1"],
-    { cwd: root, stdio: ["ignore", "pipe", "inherit"] },
+    { cwd: root, stdio: ["ignore", "pipe", "inherit"], env: { ...process.env, LOG_LEVEL: "warn" } },
   );
-  process.env.E2E_BASE_URL = await listeningUrl(child);
-  return async () => {
-    if (child.exitCode === null) {
-      child.kill("SIGTERM");
-      await once(child, "exit");
-    }
-  };
 }
 
 function listeningUrl(child: ChildProcess): Promise<string> {

@@ -1,10 +1,6 @@
 import { expect, test } from "@playwright/test";
 
-const baseUrl = () => {
-  const url = process.env.E2E_BASE_URL;
-  if (!url) throw new Error("E2E_BASE_URL is not set; run through playwright.config.ts");
-  return url;
-};
+import { apiUrl as baseUrl } from "./urls.js";
 
 test("SayHello with a metadata row shows the greeting, response-time and processing-ms", async ({
   page,

@@ -6,8 +6,9 @@ import { captureFetch, clientMetadataInterceptor } from "../metadata/index.js";
 /**
  * The HelloService client the page uses: connect-web's Connect transport with
  * the metadata library's interceptor (outgoing metadata, header/trailer
- * capture) and fetch wrapper (header/trailer split on errors). The API is the
- * page's own origin unless `?api=<origin>` says otherwise.
+ * capture) and fetch wrapper (header/trailer split on errors). The API is
+ * `?api=<origin>` when given, else VITE_API_BASE (set by `npm run dev`), else
+ * the page's own origin.
  */
 export function createHelloClient(apiBase = apiFromLocation()) {
   return createClient(
@@ -22,5 +23,5 @@ export function createHelloClient(apiBase = apiFromLocation()) {
 
 function apiFromLocation(): string {
   const api = new URLSearchParams(location.search).get("api");
-  return api ?? location.origin;
+  return api ?? import.meta.env.VITE_API_BASE ?? location.origin;
 }
