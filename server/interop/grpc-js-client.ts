@@ -86,6 +86,21 @@ export function metadataToJson(md: grpc.Metadata): Record<string, string[]> {
   return out;
 }
 
+/** JSON with one line per entry down to the second level, then compact. */
+function toJson(value: unknown, depth = 0): string {
+  const entries =
+    depth < 2 && value !== null && typeof value === "object" ? Object.entries(value) : [];
+  if (entries.length === 0) return JSON.stringify(value);
+  const pad = "  ".repeat(depth + 1);
+  const lines = entries.map(([k, v]) =>
+    Array.isArray(value)
+      ? pad + toJson(v, depth + 1)
+      : `${pad}${JSON.stringify(k)}: ${toJson(v, depth + 1)}`,
+  );
+  const [open, close] = Array.isArray(value) ? ["[", "]"] : ["{", "}"];
+  return `${open}\n${lines.join(",\n")}\n${"  ".repeat(depth)}${close}`;
+}
+
 async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
@@ -115,10 +130,13 @@ async function main(argv: string[]): Promise<number> {
     headers: metadataToJson(result.headers),
     trailers: metadataToJson(result.trailers),
     ...(result.response
-      ? { message: result.response.message, received: result.response.received }
+      ? {
+          message: result.response.message,
+          received: result.response.received.map(({ key, values }) => ({ key, values })),
+        }
       : {}),
   };
-  console.log(JSON.stringify(summary, (k, v) => (k === "$typeName" ? undefined : v), 2));
+  console.log(toJson(summary));
   return result.code === grpc.status.OK ? 0 : 1;
 }
 

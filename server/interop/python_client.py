@@ -68,6 +68,18 @@ def metadata_dict(metadata) -> dict[str, list[str]]:
     return out
 
 
+def to_json(value, depth: int = 0) -> str:
+    """JSON with one line per entry down to the second level, then compact."""
+    if depth >= 2 or not isinstance(value, (dict, list)) or not value:
+        return json.dumps(value)
+    pad = "  " * (depth + 1)
+    if isinstance(value, dict):
+        items = [f"{pad}{json.dumps(k)}: {to_json(v, depth + 1)}" for k, v in value.items()]
+        return "{\n" + ",\n".join(items) + "\n" + "  " * depth + "}"
+    items = [pad + to_json(v, depth + 1) for v in value]
+    return "[\n" + ",\n".join(items) + "\n" + "  " * depth + "]"
+
+
 def parse_header(text: str) -> tuple[str, str | bytes]:
     key, sep, value = text.partition(":")
     key, value = key.strip().lower(), value.strip()
@@ -119,7 +131,7 @@ def main() -> int:
                 "headers": metadata_dict(error.initial_metadata()),
                 "trailers": metadata_dict(error.trailing_metadata()),
             }
-            print(json.dumps(result, indent=2))
+            print(to_json(result))
             return 1
         result = {
             "code": call.code().name,
@@ -128,7 +140,7 @@ def main() -> int:
             "trailers": metadata_dict(call.trailing_metadata()),
             **decode_response(response),
         }
-        print(json.dumps(result, indent=2))
+        print(to_json(result))
         return 0
 
 
