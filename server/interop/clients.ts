@@ -117,6 +117,10 @@ function run(
       args,
       { cwd: root, timeout: 20_000, maxBuffer: 16 * 1024 * 1024 },
       (error, stdout, stderr) => {
+        if (error?.code === "ENOENT") {
+          reject(new Error(`${file} is not installed (see .ci/run for what the tests need)`));
+          return;
+        }
         if (error && typeof error.code !== "number") {
           reject(new Error(`${file} did not run to the end: ${error.message}`));
           return;
