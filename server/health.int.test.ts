@@ -105,13 +105,19 @@ describe("Health/Check", () => {
     }
   });
 
-  it("NOT_SERVING once the server stops serving", async () => {
+  it("NOT_SERVING once the server stops serving; a Watch then says so and ends", async () => {
     const server = await startTestServer();
     const client = clientFor(server);
     try {
       server.serving.stopServing();
       assert.equal(await check(client, ""), Status.NOT_SERVING);
       assert.equal(await check(client, "hello.v1.HelloService"), Status.NOT_SERVING);
+      const known = watch(client, "");
+      const unknown = watch(client, "hello.v1.NoSuchService");
+      assert.equal(await within(5_000, known.ended, "Watch end"), grpc.status.OK);
+      assert.equal(await within(5_000, unknown.ended, "Watch end"), grpc.status.OK);
+      assert.deepEqual(known.statuses, [Status.NOT_SERVING]);
+      assert.deepEqual(unknown.statuses, [Status.SERVICE_UNKNOWN]);
     } finally {
       client.close();
       await server.close();

@@ -42,6 +42,7 @@ export function createHealthService(
       try {
         if (!known.has(req.service)) {
           yield { status: Status.SERVICE_UNKNOWN };
+          if (!serving.serving) return;
           // Until shutdown begins (false) or the caller cancels (undefined).
           while ((await changes.next()) === true) {}
           return;
