@@ -76,6 +76,8 @@ export interface CallRecord {
   readonly verdict: Verdict;
   /** Why: "ok", or what refused or broke it. */
   readonly reason: string;
+  /** Which connection of the run (0, 1, …) carried it. */
+  readonly connection: number;
   /** HTTP/2 stream id; undefined when no stream was opened. */
   readonly streamId: number | undefined;
   /** `performance.now()` when the call started and ended. */
@@ -113,6 +115,8 @@ export interface LoadOptions {
 
 /** A GOAWAY a connection received. */
 export interface GoawayRecord {
+  /** Which connection of the run (0, 1, …) received it. */
+  readonly connection: number;
   readonly code: number;
   readonly lastStreamId: number;
   readonly at: number;
@@ -176,6 +180,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   const refusedConnectionTimes: number[] = [];
   const goaways: GoawayRecord[] = [];
   let connectionsOpened = 0;
+  let nextConnection = 0;
   const record = (c: CallRecord) => {
     calls.push(c);
     options.onCall?.(c);
@@ -184,17 +189,20 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   const done = () => started >= limit || options.signal?.aborted === true;
   const t0 = performance.now();
 
-  const connection = async (): Promise<void> => {
+  const worker = async (): Promise<void> => {
     while (!done()) {
       const session = http2.connect(options.url);
+      const connection = nextConnection++;
       let serverSpoke = false;
       let goaway: GoawayRecord | undefined;
       session.on("remoteSettings", () => {
         serverSpoke = true;
       });
       session.on("goaway", (code: number, lastStreamId: number) => {
-        goaway = { code, lastStreamId, at: performance.now() };
-        goaways.push(goaway);
+        const g = { connection, code, lastStreamId, at: performance.now() };
+        goaways.push(g);
+        // A later GOAWAY may only lower the last stream id; keep the lowest.
+        if (!goaway || lastStreamId < goaway.lastStreamId) goaway = g;
       });
       let sessionError: NodeJS.ErrnoException | undefined;
       session.on("error", (e: NodeJS.ErrnoException) => {
@@ -238,6 +246,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
             record({
               verdict: "refused",
               reason: `not sent: ${(e as NodeJS.ErrnoException).code ?? String(e)}`,
+              connection,
               streamId: undefined,
               startedAt,
               endedAt: performance.now(),
@@ -283,6 +292,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
             record({
               verdict,
               reason,
+              connection,
               streamId: stream.id,
               startedAt,
               endedAt: performance.now(),
@@ -302,7 +312,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     }
   };
 
-  await Promise.all(Array.from({ length: options.connections }, connection));
+  await Promise.all(Array.from({ length: options.connections }, worker));
   return {
     calls,
     refusedConnections,
