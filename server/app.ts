@@ -1,17 +1,19 @@
 import * as http from "node:http";
 import * as http2 from "node:http2";
 import type { AddressInfo, Socket } from "node:net";
-import { createConnectRouter } from "@connectrpc/connect";
+import { Code, createConnectRouter } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import type { Logger } from "pino";
 import { serverMetadataInterceptor } from "../metadata/index.js";
 import { acceptedContentTypes, isRpcContentType } from "./content-type.js";
 import { createCorsPolicy } from "./cors.js";
 import { createDownstream } from "./downstream.js";
-import { limits, metadataSizeInterceptor } from "./limits.js";
+import { checkGetQuery } from "./get-request.js";
+import { limits as defaultLimits, type Limits, metadataSizeInterceptor } from "./limits.js";
 import { createLogger, loggingInterceptor } from "./logging.js";
 import { appMetadataKeys } from "./metadata-keys.js";
 import { createOnePortServer } from "./one-port.js";
+import { writeRpcError } from "./protocol-errors.js";
 import { assignRequestId } from "./request-id.js";
 import { routes } from "./routes.js";
 import { createServingState, type ServingState } from "./serving-state.js";
@@ -33,8 +35,8 @@ export interface ServerOptions {
   readonly forwardAllowList?: readonly string[];
   /** Extra origins allowed by CORS; the server's own and `npm run dev`'s are always allowed. */
   readonly corsOrigins?: readonly string[];
-  /** How long in-flight calls get after `close()` starts; default `limits.shutdownGraceMs`. */
-  readonly shutdownGraceMs?: number;
+  /** Overrides for the limits in limits.ts (tests shorten timeouts). */
+  readonly limits?: Partial<Limits>;
 }
 
 /** A listening server. */
@@ -43,6 +45,8 @@ export interface RunningServer {
   readonly url: string;
   readonly port: number;
   readonly serving: ServingState;
+  /** Open TCP connections right now (for leak checks). */
+  openConnections(): number;
   /**
    * Shuts down gracefully: stops accepting connections, reports NOT_SERVING,
    * lets in-flight calls (streams included) finish within the grace period,
@@ -59,6 +63,7 @@ export const devOrigin = "http://localhost:5173";
  * gRPC-Web, and the web page, on one port that speaks HTTP/1.1 and h2c.
  */
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
+  const limits: Limits = { ...defaultLimits, ...options.limits };
   const logger = options.logger ?? createLogger();
   const serving = createServingState();
   let self = "";
@@ -80,12 +85,22 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     readMaxBytes: limits.maxRequestBytes,
     interceptors: [
       loggingInterceptor(logger),
-      metadataSizeInterceptor(),
+      metadataSizeInterceptor(limits.maxMetadataBytes),
       serverMetadataInterceptor(),
     ],
     fallback(req, res) {
       if (req.method === "GET" || req.method === "HEAD") {
         void serveStatic(req, res);
+        return;
+      }
+      const path = (req.url ?? "").split("?")[0] ?? "";
+      if (isRpcContentType(req.headers["content-type"])) {
+        writeRpcError(
+          res,
+          req.headers["content-type"],
+          Code.Unimplemented,
+          `unknown method ${path}`,
+        );
         return;
       }
       res.writeHead(404, { "content-type": "text/plain; charset=utf-8" });
@@ -115,6 +130,13 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     }
     const path = (req.url ?? "").split("?")[0] ?? "";
     if (rpcPaths.has(path)) assignRequestId(req, res);
+    if (req.method === "GET" && rpcPaths.has(path)) {
+      const problem = checkGetQuery(new URL(req.url ?? "", "http://x").searchParams);
+      if (problem) {
+        writeRpcError(res, "application/json", Code.InvalidArgument, problem);
+        return;
+      }
+    }
     if (
       req.method === "POST" &&
       rpcPaths.has(path) &&
@@ -138,6 +160,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       maxHeaderSize: limits.maxHeaderBytes,
       headersTimeout: limits.headersTimeoutMs,
       requestTimeout: limits.requestTimeoutMs,
+      // How often Node checks the two timeouts above (its default is 30 s).
+      connectionsCheckingInterval: Math.min(1_000, limits.headersTimeoutMs / 2),
     },
     serve,
   );
@@ -161,8 +185,38 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   // but Node starts its connection tracking on "listening": without it,
   // headersTimeout, requestTimeout and closeIdleConnections() do nothing.
   h1.emit("listening");
+  h1.on("clientError", (err: NodeJS.ErrnoException, socket) => {
+    // A request Node cannot parse (a NUL or bare CR in a header, an illegal
+    // header name, headers over the limit): say why, then close.
+    if (!socket.writable || err.code === "ECONNRESET") {
+      socket.destroy();
+      return;
+    }
+    const status =
+      err.code === "HPE_HEADER_OVERFLOW"
+        ? 431
+        : err.code === "ERR_HTTP_REQUEST_TIMEOUT"
+          ? 408
+          : 400;
+    const reason = http.STATUS_CODES[status] ?? "Bad Request";
+    const body = `${reason}: ${describeParseError(err)}\n`;
+    socket.end(
+      `HTTP/1.1 ${status} ${reason}\r\ncontent-type: text/plain; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+    );
+  });
   h2.setTimeout(limits.idleTimeoutMs);
-  const tcp = createOnePortServer({ http1: h1, http2: h2 });
+  h2.on("stream", (stream) => {
+    // A stream whose request never finishes, or that goes quiet, is reset.
+    stream.setTimeout(limits.streamIdleTimeoutMs, () =>
+      stream.close(http2.constants.NGHTTP2_CANCEL),
+    );
+  });
+  const tcp = createOnePortServer({
+    http1: h1,
+    http2: h2,
+    sniffTimeoutMs: limits.firstBytesTimeoutMs,
+    maxConnectionsPerClient: limits.maxConnectionsPerClient,
+  });
 
   const sockets = new Set<Socket>();
   tcp.on("connection", (s: Socket) => {
@@ -201,7 +255,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       serving.stopServing();
       const grace = setTimeout(() => {
         for (const s of sockets) s.destroy();
-      }, options.shutdownGraceMs ?? limits.shutdownGraceMs);
+      }, limits.shutdownGraceMs);
       const idleSweep = setInterval(() => h1.closeIdleConnections(), 50);
       tcp.close(() => {
         clearTimeout(grace);
@@ -214,5 +268,30 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     });
     return closing;
   };
-  return { url: ownUrl, port, serving, close };
+  return { url: ownUrl, port, serving, close, openConnections: () => sockets.size };
+}
+
+/**
+ * A one-line reason for an HTTP/1.1 parse error, with the parser's own words
+ * (llhttp's `reason`, e.g. "Invalid header value char"), never echoing the
+ * request itself.
+ */
+function describeParseError(err: NodeJS.ErrnoException & { reason?: string }): string {
+  const reason = err.reason ? ` (${err.reason})` : "";
+  switch (err.code) {
+    case "HPE_HEADER_OVERFLOW":
+      return "request headers are larger than the server accepts";
+    case "HPE_INVALID_HEADER_TOKEN":
+      return /value/i.test(err.reason ?? "")
+        ? `a control character (NUL, CR, LF, …) is not allowed in a header value${reason}`
+        : `a header name is empty or contains a character that is not allowed${reason}`;
+    case "HPE_INVALID_CHARACTER":
+    case "HPE_LF_EXPECTED":
+    case "HPE_CR_EXPECTED":
+      return `a control character (NUL, CR, LF, …) is not allowed in a header value${reason}`;
+    case "ERR_HTTP_REQUEST_TIMEOUT":
+      return "the request did not arrive in time";
+    default:
+      return `malformed HTTP/1.1 request${reason || ` (${err.code ?? "unknown"})`}`;
+  }
 }

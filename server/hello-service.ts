@@ -82,7 +82,7 @@ export function createHelloService(options: HelloServiceOptions): ServiceImpl<ty
           here.dropped = dropped;
           const res = await options.downstream.client.sayHello(
             { ...req, hops: req.hops - 1 },
-            { ...callOptions(values), signal: ctx.signal, timeoutMs: ctx.timeoutMs() },
+            { ...callOptions(values), signal: ctx.signal, timeoutMs: forwardedTimeout(ctx) },
           );
           return response(res.message, here, res.hops);
         }
@@ -174,9 +174,20 @@ function entries(md: MD): MetadataEntry[] {
   }));
 }
 
+/** The remaining deadline in whole milliseconds, rounded down; undefined when none. */
 function deadlineOf(ctx: HandlerContext): bigint | undefined {
   const ms = ctx.timeoutMs();
-  return ms === undefined ? undefined : BigInt(Math.max(0, Math.round(ms)));
+  return ms === undefined ? undefined : BigInt(Math.max(0, Math.floor(ms)));
+}
+
+/**
+ * The timeout for a downstream call: what is left of ours, rounded down to
+ * whole milliseconds, so the downstream never gets more time than we have
+ * (and each hop's reported deadline is strictly smaller than the last).
+ */
+function forwardedTimeout(ctx: HandlerContext): number | undefined {
+  const ms = ctx.timeoutMs();
+  return ms === undefined ? undefined : Math.max(1, Math.floor(ms));
 }
 
 function requireName(name: string): void {

@@ -114,8 +114,10 @@ describe("three processes chained", () => {
       .sayHello({ name: "fail", hops: 2, failCode: Code.PermissionDenied }, callOptions(outgoing()))
       .then(() => undefined, ConnectError.from);
     assert.equal(err?.code, Code.PermissionDenied);
-    const logged = c.logs.filter((l) => l.code === "permission_denied");
-    assert.ok(logged.length > 0, "the last hop logged the failure");
+    const logged = await waitFor(() => {
+      const found = c.logs.filter((l) => l.code === "permission_denied");
+      return found.length > 0 && found;
+    }, 5_000);
     for (const l of logged) {
       for (const k of secrets) assert.ok(!(k in (l.metadata as object)), `${k} at the last hop`);
     }

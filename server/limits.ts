@@ -22,15 +22,24 @@ export const limits = {
   maxRequestBytes: 1024 * 1024,
   /** Concurrent HTTP/2 streams per connection (SETTINGS_MAX_CONCURRENT_STREAMS). */
   maxConcurrentStreams: 256,
+  /** Connections one client address may hold open at once; more are closed at once. */
+  maxConnectionsPerClient: 256,
+  /** How long a new connection may stay silent before its first bytes arrive. */
+  firstBytesTimeoutMs: 10_000,
   /** How long a client may take to send its request headers (HTTP/1.1). */
   headersTimeoutMs: 10_000,
   /** How long a whole request may take to arrive (HTTP/1.1). */
   requestTimeoutMs: 30_000,
-  /** How long an HTTP/2 connection or stream may stay idle. */
+  /** How long an HTTP/2 stream may see no traffic either way before it is reset. */
+  streamIdleTimeoutMs: 30_000,
+  /** How long an HTTP/2 connection may stay idle. */
   idleTimeoutMs: 60_000,
   /** How long in-flight calls get to finish after SIGTERM before the server exits anyway. */
   shutdownGraceMs: 10_000,
-} as const;
+};
+
+/** The subset of {@link limits} a server can be started with (tests shorten the timeouts). */
+export type Limits = typeof limits;
 
 /**
  * Refuses a call whose request metadata is over `maxBytes` (see

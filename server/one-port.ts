@@ -16,6 +16,11 @@ export interface OnePortOptions {
    * the protocol; then it is closed. Default 10 s.
    */
   readonly sniffTimeoutMs?: number;
+  /**
+   * Connections one remote address may hold at once; a connection past it is
+   * closed as soon as it is accepted. Default unlimited.
+   */
+  readonly maxConnectionsPerClient?: number;
 }
 
 /**
@@ -27,7 +32,21 @@ export interface OnePortOptions {
  */
 export function createOnePortServer(options: OnePortOptions): net.Server {
   const timeout = options.sniffTimeoutMs ?? 10_000;
+  const perClient = new Map<string, number>();
+  const cap = options.maxConnectionsPerClient ?? Number.POSITIVE_INFINITY;
   return net.createServer({ noDelay: true }, (socket) => {
+    const client = socket.remoteAddress ?? "";
+    const open = (perClient.get(client) ?? 0) + 1;
+    if (open > cap) {
+      socket.destroy();
+      return;
+    }
+    perClient.set(client, open);
+    socket.once("close", () => {
+      const left = (perClient.get(client) ?? 1) - 1;
+      if (left <= 0) perClient.delete(client);
+      else perClient.set(client, left);
+    });
     let seen: Buffer = Buffer.alloc(0);
     const timer = setTimeout(() => socket.destroy(), timeout);
     const onData = (chunk: Buffer) => {

@@ -91,8 +91,14 @@ describe("curl, Connect protocol", () => {
 describe("bad input: a clear error, the server stays up", () => {
   const cases: { name: string; args: () => string[]; status: number; body: RegExp }[] = [
     {
-      name: "unknown path",
+      name: "unknown method (Connect)",
       args: () => [...json, "-d", "{}", `${server.url}/no.Such/Method`],
+      status: 404,
+      body: /^\{"code":"unimplemented","message":"unknown method \/no\.Such\/Method"\}$/,
+    },
+    {
+      name: "unknown path",
+      args: () => ["-d", "x", `${server.url}/nothing/here`],
       status: 404,
       body: /not found/,
     },

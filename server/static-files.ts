@@ -1,6 +1,7 @@
 import { createReadStream } from "node:fs";
 import { stat } from "node:fs/promises";
 import { extname, join, normalize, sep } from "node:path";
+import type { NodeResponse } from "./node-response.js";
 
 const contentTypes: Record<string, string> = {
   ".html": "text/html; charset=utf-8",
@@ -20,14 +21,6 @@ interface Req {
   readonly url?: string | undefined;
 }
 
-/** The parts of Node's HTTP/1.1 and HTTP/2 responses this handler uses. */
-interface Res {
-  writeHead(status: number, headers: Record<string, string>): unknown;
-  end(body: string): unknown;
-  end(): unknown;
-  destroy(): void;
-}
-
 /**
  * Serves the built web page from `root` for GET and HEAD: `/` is
  * `index.html`, hashed assets are cached for a year, everything else must
@@ -36,7 +29,7 @@ interface Res {
  */
 export function createStaticHandler(root: string) {
   const base = normalize(root + sep);
-  return async (req: Req, res: Res): Promise<void> => {
+  return async (req: Req, res: NodeResponse): Promise<void> => {
     if (req.method !== "GET" && req.method !== "HEAD") {
       return send(res, 405, "method not allowed\n", { allow: "GET, HEAD" });
     }
@@ -70,7 +63,12 @@ export function createStaticHandler(root: string) {
   };
 }
 
-function send(res: Res, status: number, body: string, extra: Record<string, string> = {}): void {
+function send(
+  res: NodeResponse,
+  status: number,
+  body: string,
+  extra: Record<string, string> = {},
+): void {
   res.writeHead(status, {
     "content-type": "text/plain; charset=utf-8",
     "content-length": String(Buffer.byteLength(body)),

@@ -1,7 +1,7 @@
 import { execFile } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
-import { type RunningServer, startServer } from "./app.js";
+import { type RunningServer, type ServerOptions, startServer } from "./app.js";
 import { createLogger } from "./logging.js";
 
 /** The built web page; integration runs `npm run build` first. */
@@ -10,13 +10,18 @@ export const webRoot = fileURLToPath(new URL("../dist/web", import.meta.url));
 /**
  * Starts the real server on an ephemeral port of 127.0.0.1. Logs go to
  * `logs` when given, else nowhere (tests keep their output readable).
+ * `options` overrides any other server option (limits, downstream, …).
  */
-export function startTestServer(logs?: NodeJS.WritableStream): Promise<RunningServer> {
+export function startTestServer(
+  logs?: NodeJS.WritableStream,
+  options: Partial<ServerOptions> = {},
+): Promise<RunningServer> {
   return startServer({
     port: 0,
     host: "127.0.0.1",
     webRoot,
     logger: logs ? createLogger("info", logs) : createLogger("silent"),
+    ...options,
   });
 }
 

@@ -1,27 +1,49 @@
-import { createClient } from "@connectrpc/connect";
-import { createConnectTransport } from "@connectrpc/connect-web";
-import { HelloService } from "../gen/hello/v1/hello_pb.js";
-import { captureFetch, clientMetadataInterceptor } from "../metadata/index.js";
+import type { Transport } from "@connectrpc/connect";
+import { createConnectTransport, createGrpcWebTransport } from "@connectrpc/connect-web";
+import { captureFetch, clientMetadataInterceptor } from "../metadata/client.js";
+
+/** The protocols the page can speak, as the protocol switch names them. */
+export const protocols = {
+  "connect-json": "Connect (JSON)",
+  "connect-binary": "Connect (binary)",
+  "grpc-web": "gRPC-Web",
+} as const;
+
+/** One of {@link protocols}' keys. */
+export type Protocol = keyof typeof protocols;
 
 /**
- * The HelloService client the page uses: connect-web's Connect transport with
- * the metadata library's interceptor (outgoing metadata, header/trailer
- * capture) and fetch wrapper (header/trailer split on errors). The API is
- * `?api=<origin>` when given, else VITE_API_BASE (set by `npm run dev`), else
- * the page's own origin.
+ * The transport for `protocol`: connect-web's Connect transport (JSON or
+ * binary protobuf) or its gRPC-Web transport, each with the metadata
+ * library's interceptor (outgoing metadata, header/trailer capture) and
+ * `captureFetch` (headers and trailers apart on errors) around `fetchFn`.
+ * The API is {@link apiBase}.
  */
-export function createHelloClient(apiBase = apiFromLocation()) {
-  return createClient(
-    HelloService,
-    createConnectTransport({
-      baseUrl: apiBase,
-      fetch: captureFetch(),
-      interceptors: [clientMetadataInterceptor()],
-    }),
-  );
+export function createHelloTransport(
+  protocol: Protocol,
+  fetchFn: typeof fetch = globalThis.fetch,
+  baseUrl = apiBase(),
+): Transport {
+  const options = {
+    baseUrl,
+    fetch: captureFetch(fetchFn),
+    interceptors: [clientMetadataInterceptor()],
+  };
+  return protocol === "grpc-web"
+    ? createGrpcWebTransport(options)
+    : createConnectTransport({ ...options, useBinaryFormat: protocol === "connect-binary" });
 }
 
-function apiFromLocation(): string {
+/**
+ * The API's base URL: `?api=<origin>` when given, else VITE_API_BASE (set by
+ * `npm run dev`), else the page's own origin.
+ */
+export function apiBase(): string {
   const api = new URLSearchParams(location.search).get("api");
   return api ?? import.meta.env.VITE_API_BASE ?? location.origin;
+}
+
+/** Whether the API is on another origin than the page, so CORS applies. */
+export function isCrossOrigin(base = apiBase()): boolean {
+  return new URL(base, location.href).origin !== location.origin;
 }
