@@ -1,133 +1,134 @@
-import { ConnectError } from "@connectrpc/connect";
-import {
-  appendToOutgoingContext,
-  callOptions,
-  checkValue,
-  checkWritableKey,
-  encodeStandardBase64,
-  header,
-  MD,
-  trailer,
-} from "../metadata/index.js";
-import { createHelloClient } from "./client.js";
-
-const client = createHelloClient();
+// The page: wires the form to a call, and the call's outcome to the views.
+import { Code } from "@connectrpc/connect";
+import { MD } from "../metadata/md.js";
+import { readCallSettings } from "./call-settings.js";
+import { apiBase, isCrossOrigin, protocols } from "./client.js";
+import { byId, el, ms } from "./dom.js";
+import { createEditor } from "./editor.js";
+import { hiddenKeys } from "./hidden-keys.js";
+import { showHops } from "./hops-view.js";
+import { createResultView } from "./result-view.js";
+import { runCall } from "./run-call.js";
+import { createEventLog } from "./stream-view.js";
+import { showWire } from "./wire-view.js";
 
 const form = byId<HTMLFormElement>("call");
-const nameInput = byId<HTMLInputElement>("name");
-const rows = byId<HTMLOListElement>("rows");
-const template = byId<HTMLTemplateElement>("row-template");
-const statusLine = byId<HTMLParagraphElement>("status");
-const messageLine = byId<HTMLParagraphElement>("message");
-const table = byId<HTMLTableElement>("metadata");
-
-function byId<T extends HTMLElement>(id: string): T {
-  const el = document.getElementById(id);
-  if (!el) throw new Error(`missing #${id}`);
-  return el as T;
+const send = byId<HTMLButtonElement>("send");
+const cancel = byId<HTMLButtonElement>("cancel");
+const hops = byId("hop-reports");
+const hopTemplate = byId<HTMLTemplateElement>("hop-template");
+const view = createResultView();
+const events = createEventLog(byId<HTMLOListElement>("events"));
+const editor = createEditor(
+  byId<HTMLOListElement>("rows"),
+  byId<HTMLTemplateElement>("row-template"),
+  byId<HTMLButtonElement>("add-row"),
+  byId("md-size"),
+  byId("md-size-warning"),
+);
+const crossOrigin = isCrossOrigin();
+byId("api-base").textContent = apiBase();
+byId(crossOrigin ? "api-cross" : "api-same").hidden = false;
+for (let c = 1; c <= 16; c++) {
+  byId("fail-code").append(el("option", { value: c }, `${c} ${Code[c]}`));
 }
 
-/** Adds a key/value row, labelled for assistive technology, and focuses its key. */
-function addRow(key = "", value = "", focus = false): void {
-  const li = template.content.firstElementChild?.cloneNode(true) as HTMLLIElement;
-  const n = rows.children.length + 1;
-  const keyInput = li.querySelector<HTMLInputElement>(".key");
-  const valueInput = li.querySelector<HTMLInputElement>(".value");
-  const remove = li.querySelector<HTMLButtonElement>(".remove");
-  if (!keyInput || !valueInput || !remove) return;
-  keyInput.value = key;
-  valueInput.value = value;
-  keyInput.setAttribute("aria-label", `Metadata key ${n}`);
-  valueInput.setAttribute("aria-label", `Metadata value ${n}`);
-  remove.setAttribute("aria-label", `Remove metadata row ${n}`);
-  remove.addEventListener("click", () => {
-    const next = li.nextElementSibling ?? li.previousElementSibling;
-    li.remove();
-    (next?.querySelector<HTMLInputElement>(".key") ?? byId("add-row")).focus();
-  });
-  rows.append(li);
-  if (focus) keyInput.focus();
-}
-
-/**
- * Builds the outgoing context from the rows with `appendToOutgoingContext`,
- * checking each row with the library's validation first. Returns undefined,
- * with the message shown on the offending row, when a row is invalid.
- */
-function outgoingFromRows() {
-  let ctx = appendToOutgoingContext(undefined);
-  let ok = true;
-  for (const li of rows.querySelectorAll<HTMLLIElement>(".row")) {
-    const key = li.querySelector<HTMLInputElement>(".key")?.value.trim() ?? "";
-    const value = li.querySelector<HTMLInputElement>(".value")?.value ?? "";
-    const error = li.querySelector<HTMLSpanElement>(".row-error");
-    if (error) error.textContent = "";
-    if (key === "" && value === "") continue;
-    const problem = checkWritableKey(key) ?? checkValue(key, value);
-    if (problem || key.toLowerCase().endsWith("-bin")) {
-      if (error) {
-        error.textContent =
-          problem?.message ?? "binary (-bin) keys are not supported in this editor yet";
-      }
-      if (ok) li.querySelector<HTMLInputElement>(".key")?.focus();
-      ok = false;
-      continue;
-    }
-    ctx = appendToOutgoingContext(ctx, key, value);
+/** Shows the fields of the chosen method only, and names the send button after it. */
+function syncMethod(): void {
+  const rpc = readCallSettings(form).rpc;
+  for (const f of form.querySelectorAll<HTMLElement>("[data-for]")) {
+    f.hidden = f.dataset.for !== rpc;
   }
-  return ok ? ctx : undefined;
+  send.textContent = rpc === "stream" ? "SayHelloStream" : "SayHello";
 }
+form.addEventListener("change", (e) => {
+  if ((e.target as HTMLInputElement).name === "rpc") syncMethod();
+});
 
-function showMetadata(h: MD, t: MD): void {
-  const body = table.tBodies[0];
-  if (!body) return;
-  body.replaceChildren();
-  for (const [kind, md] of [
-    ["header", h],
-    ["trailer", t],
-  ] as const) {
-    for (const [key, values] of md.entries()) {
-      for (const v of values) {
-        const tr = body.insertRow();
-        tr.dataset.kind = kind;
-        tr.dataset.key = key;
-        tr.insertCell().textContent = kind;
-        tr.insertCell().textContent = key;
-        tr.insertCell().textContent =
-          typeof v === "string" ? v : `base64:${encodeStandardBase64(v)}`;
-      }
-    }
-  }
-  table.hidden = body.rows.length === 0;
+/** The call in flight; a new call replaces it. */
+let running: AbortController | undefined;
+
+function setRunning(controller: AbortController | undefined): void {
+  if (!controller && document.activeElement === cancel) send.focus();
+  running = controller;
+  cancel.disabled = !controller;
+  byId("result").ariaBusy = String(!!controller);
 }
+cancel.addEventListener("click", () => running?.abort());
 
 form.addEventListener("submit", async (event) => {
   event.preventDefault();
-  const ctx = outgoingFromRows();
+  const ctx = editor.read();
   if (!ctx) {
-    statusLine.textContent = "Not sent: fix the metadata row marked below.";
-    statusLine.classList.add("error");
+    view.status("Not sent: fix the metadata row marked below.", "error");
     return;
   }
-  const h = new MD();
-  const t = new MD();
-  statusLine.textContent = "Calling…";
-  statusLine.classList.remove("error");
-  try {
-    const res = await client.sayHello(
-      { name: nameInput.value },
-      callOptions(ctx, header(h), trailer(t)),
-    );
-    statusLine.textContent = "OK";
-    messageLine.textContent = res.message;
-  } catch (e) {
-    const err = ConnectError.from(e);
-    statusLine.textContent = `Error: ${err.message}`;
-    statusLine.classList.add("error");
-    messageLine.textContent = "";
+  running?.abort();
+  const s = readCallSettings(form);
+  const streaming = s.rpc === "stream";
+  const controller = new AbortController();
+  const current = () => running === controller;
+  setRunning(controller);
+  view.status(`Calling ${send.textContent}…`, "busy");
+  view.message("");
+  view.error(undefined);
+  byId("server-report").hidden = true;
+  events.clear();
+  byId("stream").hidden = !streaming;
+
+  const out = await runCall(s, ctx, controller.signal, {
+    headers(h, at) {
+      if (!current()) return;
+      events.add("headers", formatPairs(h), at);
+      view.metadata(h, new MD(), []);
+    },
+    message(m, at) {
+      if (!current()) return;
+      events.add("message", m.message, at);
+      view.message(m.message);
+    },
+  });
+  if (!current()) return;
+  setRunning(undefined);
+  const { header: h, trailer: t, error } = out;
+  if (streaming) {
+    if (!error || t.length > 0) events.add("trailers", formatPairs(t), out.durationMs);
+    if (error) events.add("error", `${Code[error.code]}: ${error.rawMessage}`, out.durationMs);
   }
-  showMetadata(h, t);
+  const hidden = hiddenKeys(
+    out.keysSet,
+    h,
+    t,
+    crossOrigin,
+    s.protocol !== "grpc-web" && !streaming,
+  );
+  view.metadata(h, t, hidden);
+  view.error(error);
+  byId("server-report").hidden = !out.response;
+  if (out.response) view.message(out.response.message);
+  view.received(out.response?.received);
+  showHops(hops, hopTemplate, out.response?.hops);
+  view.status(
+    error
+      ? `Error: ${error.message}${out.record.failed ? " — no response reached the page" : ""}`
+      : `OK · ${protocols[s.protocol]} · ${ms(out.durationMs)}`,
+    error ? "error" : "ok",
+  );
+  showWire(byId<HTMLTableElement>("wire"), byId("wire-summary"), {
+    ...out,
+    protocol: s.protocol,
+    streaming,
+    hidden,
+  });
 });
 
-byId("add-row").addEventListener("click", () => addRow("", "", true));
-addRow();
+/** `key=value` pairs of `md`, for the event log; bytes are counted, not shown. */
+function formatPairs(md: MD): string {
+  const pairs = md
+    .entries()
+    .map(([k, vs]) => `${k}=${vs.map((v) => (typeof v === "string" ? v : `${v.length} bytes`))}`);
+  return pairs.join("  ") || "(none)";
+}
+
+syncMethod();
+editor.addRow();
