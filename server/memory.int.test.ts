@@ -2,6 +2,9 @@
 // warm-up leave the server process's RSS within a generous bound of where it
 // was. It catches a gross leak (a few KiB kept per call), not a slow one;
 // `npm run load` runs 100,000 calls against a tighter bound. No timings.
+// RSS jumps by tens of MiB for a moment now and then (the allocator, not
+// the JS heap) and falls back, so the verdict takes the lowest of the last
+// samples: a leak raises that floor, a spike does not.
 import assert from "node:assert/strict";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -10,12 +13,13 @@ import { describe, it } from "node:test";
 import { requireH2load, runH2load } from "../scripts/load/h2load.js";
 import { memoryOf, startServerProcess } from "../scripts/load/server-process.js";
 
-const boundMiB = 64;
-const rounds = 4;
-const callsPerProtocol = 2_500; // per round: 2,500 gRPC + 2,500 Connect
+const boundMiB = 48;
+const rounds = 8;
+const callsPerProtocol = 1_250; // per round: 1,250 gRPC + 1,250 Connect
+const floorOf = 4; // the verdict looks at the lowest of the last 4 samples
 
 describe("memory", () => {
-  it(`${rounds * 2 * callsPerProtocol} calls after a warm-up leave RSS within +${boundMiB} MiB`, async () => {
+  it(`${rounds * 2 * callsPerProtocol} calls after a warm-up leave RSS within +${boundMiB} MiB`, async (t) => {
     await requireH2load();
     const dir = await mkdtemp(join(tmpdir(), "hello-memory-test-"));
     const server = await startServerProcess({ dir, logLevel: "warn" });
@@ -41,11 +45,12 @@ describe("memory", () => {
         series.push(memoryOf(server.pid).rssKiB);
       }
       const [first = 0] = series;
-      const growthMiB = ((series.at(-1) ?? 0) - first) / 1024;
+      const growthMiB = (Math.min(...series.slice(-floorOf)) - first) / 1024;
       const shown = series.map((k) => `${(k / 1024).toFixed(1)}`).join(", ");
+      t.diagnostic(`RSS MiB after each ${2 * callsPerProtocol} calls: ${shown}`);
       assert.ok(
         growthMiB <= boundMiB,
-        `RSS grew ${growthMiB.toFixed(1)} MiB (over +${boundMiB} MiB); series MiB: ${shown}`,
+        `RSS floor grew ${growthMiB.toFixed(1)} MiB (over +${boundMiB} MiB); series MiB: ${shown}`,
       );
       assert.equal(await server.stop(), 0);
     } finally {
