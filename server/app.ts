@@ -1,8 +1,7 @@
 import * as http from "node:http";
 import * as http2 from "node:http2";
 import type { AddressInfo, Socket } from "node:net";
-import { Code, createConnectRouter } from "@connectrpc/connect";
-import { connectNodeAdapter } from "@connectrpc/connect-node";
+import { Code } from "@connectrpc/connect";
 import type { Logger } from "pino";
 import { serverMetadataInterceptor } from "../metadata/index.js";
 import { acceptedContentTypes, isRpcContentType } from "./content-type.js";
@@ -12,6 +11,7 @@ import { checkGetQuery } from "./get-request.js";
 import { limits as defaultLimits, type Limits, metadataSizeInterceptor } from "./limits.js";
 import { createLogger, loggingInterceptor } from "./logging.js";
 import { appMetadataKeys } from "./metadata-keys.js";
+import { createNodeAdapter, type NodeRequest, type NodeResponse } from "./node-adapter.js";
 import { createOnePortServer } from "./one-port.js";
 import { writeRpcError } from "./protocol-errors.js";
 import { assignRequestId } from "./request-id.js";
@@ -35,6 +35,12 @@ export interface ServerOptions {
   readonly forwardAllowList?: readonly string[];
   /** Extra origins allowed by CORS; the server's own and `npm run dev`'s are always allowed. */
   readonly corsOrigins?: readonly string[];
+  /**
+   * The metadata features (the library's interceptor, request ids, the
+   * metadata size limit, library-written headers). Default on; off only to
+   * measure what they cost (`--metadata off`).
+   */
+  readonly metadata?: boolean;
   /** Overrides for the limits in limits.ts (tests shorten timeouts). */
   readonly limits?: Partial<Limits>;
 }
@@ -70,24 +76,24 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   let ownUrl = "";
   const downstream = createDownstream(() => options.downstream ?? ownUrl);
   const allRoutes = routes({
+    metadataWrites: options.metadata === false ? "plain" : "library",
     downstream,
     forwardAllowList: options.forwardAllowList ?? appMetadataKeys.forwardByDefault,
     self: () => self,
     serving,
   });
-  const probe = createConnectRouter();
-  allRoutes(probe);
-  const rpcPaths = new Set(probe.handlers.map((h) => h.requestPath));
   const serveStatic = createStaticHandler(options.webRoot);
-
-  const handler = connectNodeAdapter({
+  const metadataOn = options.metadata !== false;
+  const adapter = createNodeAdapter({
     routes: allRoutes,
     readMaxBytes: limits.maxRequestBytes,
-    interceptors: [
-      loggingInterceptor(logger),
-      metadataSizeInterceptor(limits.maxMetadataBytes),
-      serverMetadataInterceptor(),
-    ],
+    interceptors: metadataOn
+      ? [
+          loggingInterceptor(logger),
+          metadataSizeInterceptor(limits.maxMetadataBytes),
+          serverMetadataInterceptor(),
+        ]
+      : [loggingInterceptor(logger)],
     fallback(req, res) {
       if (req.method === "GET" || req.method === "HEAD") {
         void serveStatic(req, res);
@@ -106,12 +112,18 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       res.writeHead(404, { "content-type": "text/plain; charset=utf-8" });
       res.end("not found\n");
     },
+    edgeHeaders(headers) {
+      const extra = cors.responseHeaders(single(headers.origin));
+      if (metadataOn) extra["x-request-id"] = assignRequestId(headers);
+      return extra;
+    },
   });
+  const rpcPaths = adapter.rpcPaths;
 
   let cors = createCorsPolicy([devOrigin, ...(options.corsOrigins ?? [])]);
   let draining = false;
 
-  const serve: typeof handler = (req, res) => {
+  const serve = (req: NodeRequest, res: NodeResponse): void => {
     const origin = req.headers.origin;
     if (req.method === "OPTIONS") {
       const answer = cors.preflight(
@@ -129,7 +141,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       res.setHeader("connection", "close");
     }
     const path = (req.url ?? "").split("?")[0] ?? "";
-    if (rpcPaths.has(path)) assignRequestId(req, res);
+    if (rpcPaths.has(path) && metadataOn)
+      res.setHeader("x-request-id", assignRequestId(req.headers));
     if (req.method === "GET" && rpcPaths.has(path)) {
       const problem = checkGetQuery(new URL(req.url ?? "", "http://x").searchParams);
       if (problem) {
@@ -152,7 +165,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       );
       return;
     }
-    handler(req, res);
+    adapter.handleRequest(req, res);
   };
 
   const h1 = http.createServer(
@@ -165,19 +178,21 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     },
     serve,
   );
-  const h2 = http2.createServer(
-    {
-      maxSessionMemory: 32,
-      // Every field costs at least 32 bytes of the header list size, so this
-      // many pairs never cut a list that fits maxHeaderListSize.
-      maxHeaderListPairs: Math.ceil(limits.maxHeaderBytes / 32) + 16,
-      settings: {
-        maxConcurrentStreams: limits.maxConcurrentStreams,
-        maxHeaderListSize: limits.maxHeaderBytes,
-      },
+  const h2Options: http2.ServerOptions = {
+    maxSessionMemory: 32,
+    // Every field costs at least 32 bytes of the header list size, so this
+    // many pairs never cut a list that fits maxHeaderListSize.
+    maxHeaderListPairs: Math.ceil(limits.maxHeaderBytes / 32) + 16,
+    settings: {
+      maxConcurrentStreams: limits.maxConcurrentStreams,
+      maxHeaderListSize: limits.maxHeaderBytes,
     },
-    serve,
-  );
+  };
+  // HTTP/2 streams arrive raw, so unary calls can take the fast path; every
+  // other stream is handed to a second server object that never listens and
+  // only runs Node's request/response compatibility API on it.
+  const h2 = http2.createServer(h2Options);
+  const h2Compat = http2.createServer(h2Options, serve);
   // No count limit on HTTP/1.1 (Node's default silently drops fields past
   // 2000): maxHeaderSize bounds the count.
   h1.maxHeadersCount = 0;
@@ -205,12 +220,23 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     );
   });
   h2.setTimeout(limits.idleTimeoutMs);
-  h2.on("stream", (stream) => {
-    // A stream whose request never finishes, or that goes quiet, is reset.
-    stream.setTimeout(limits.streamIdleTimeoutMs, () =>
-      stream.close(http2.constants.NGHTTP2_CANCEL),
-    );
-  });
+  h2.on(
+    "stream",
+    (
+      stream: http2.ServerHttp2Stream,
+      headers: http2.IncomingHttpHeaders,
+      flags: number,
+      rawHeaders: string[],
+    ) => {
+      // A stream whose request never finishes, or that goes quiet, is reset.
+      stream.setTimeout(limits.streamIdleTimeoutMs, () =>
+        stream.close(http2.constants.NGHTTP2_CANCEL),
+      );
+      if (!adapter.handleStream(stream, headers)) {
+        h2Compat.emit("stream", stream, headers, flags, rawHeaders);
+      }
+    },
+  );
   const tcp = createOnePortServer({
     http1: h1,
     http2: h2,
@@ -225,6 +251,11 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   });
   const sessions = new Set<http2.ServerHttp2Session>();
   h2.on("session", (s) => {
+    // A connection that only spoke after shutdown began is told to go away at once.
+    if (draining) {
+      s.goaway(http2.constants.NGHTTP2_NO_ERROR);
+      s.close();
+    }
     sessions.add(s);
     s.once("close", () => sessions.delete(s));
   });
@@ -294,4 +325,8 @@ function describeParseError(err: NodeJS.ErrnoException & { reason?: string }): s
     default:
       return `malformed HTTP/1.1 request${reason || ` (${err.code ?? "unknown"})`}`;
   }
+}
+
+function single(v: string | string[] | undefined): string | undefined {
+  return Array.isArray(v) ? v[0] : v;
 }

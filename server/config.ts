@@ -11,6 +11,8 @@ export interface Config {
   readonly forwardAllowList: readonly string[];
   /** Origins granted CORS; the server's own and `npm run dev`'s are added. */
   readonly corsOrigins: readonly string[];
+  /** The metadata features; false only to measure their cost (`--metadata off`). */
+  readonly metadata: boolean;
 }
 
 const usage = `usage: npm start -- [--port N] [--host H] [--downstream URL] [--forward k1,k2] [--cors-origins o1,o2]
@@ -18,7 +20,8 @@ const usage = `usage: npm start -- [--port N] [--host H] [--downstream URL] [--f
   --host          HOST          bind address (default localhost)
   --downstream    DOWNSTREAM    next HelloService for hops (default: this server)
   --forward       FORWARD_KEYS  metadata keys a hop forwards (default ${appMetadataKeys.forwardByDefault.join(",")})
-  --cors-origins  CORS_ORIGINS  extra origins allowed to call from a browser`;
+  --cors-origins  CORS_ORIGINS  extra origins allowed to call from a browser
+  --metadata off                the library's metadata features off (only to measure their cost)`;
 
 /**
  * Reads the settings from `argv` and `env`.
@@ -37,6 +40,7 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): Config {
         downstream: { type: "string" },
         forward: { type: "string" },
         "cors-origins": { type: "string" },
+        metadata: { type: "string" },
       },
       strict: true,
     }));
@@ -62,6 +66,7 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): Config {
     downstream,
     forwardAllowList: forward.map((k) => k.toLowerCase()),
     corsOrigins,
+    metadata: metadataSwitch(values.metadata),
   };
 }
 
@@ -81,4 +86,10 @@ function parseUrl(raw: string, what: string): URL {
       `invalid ${what} ${JSON.stringify(raw)}: want a URL like http://localhost:8080\n${usage}`,
     );
   }
+}
+
+function metadataSwitch(raw: string | undefined): boolean {
+  if (raw === undefined || raw === "on") return true;
+  if (raw === "off") return false;
+  throw new Error(`invalid --metadata ${JSON.stringify(raw)}: want on or off\n${usage}`);
 }

@@ -36,6 +36,32 @@ export interface HelloServiceOptions {
   readonly forwardAllowList: readonly string[];
   /** This server's address, as it names itself in `x-hello-via` and `x-served-by`. */
   readonly self: () => string;
+  /**
+   * How response metadata is written: through the library (`setHeader`,
+   * `sendHeader`, `setTrailer`, the default), or straight into Connect-ES's
+   * `Headers` ("plain", for measuring what the library costs).
+   */
+  readonly metadataWrites?: "library" | "plain";
+}
+
+/** The three handler-side writes, so the service can run with or without the library. */
+interface MetadataWriter {
+  setHeader(ctx: HandlerContext, md: MD): void;
+  sendHeader(ctx: HandlerContext, md: MD): void;
+  setTrailer(ctx: HandlerContext, md: MD): void;
+}
+
+const libraryWriter: MetadataWriter = { setHeader, sendHeader, setTrailer };
+
+const plainWriter: MetadataWriter = {
+  setHeader: (ctx, md) => copyInto(ctx.responseHeader, md),
+  sendHeader: (ctx, md) => copyInto(ctx.responseHeader, md),
+  setTrailer: (ctx, md) => copyInto(ctx.responseTrailer, md),
+};
+
+function copyInto(target: Headers, md: MD): void {
+  for (const [k, vs] of md.entries())
+    for (const v of vs) if (typeof v === "string") target.append(k, v);
 }
 
 const maxHops = 8;
@@ -56,6 +82,8 @@ const keysSet: MetadataKeys = create(MetadataKeysSchema, {
  * request-id.ts.)
  */
 export function createHelloService(options: HelloServiceOptions): ServiceImpl<typeof HelloService> {
+  const { setHeader, sendHeader, setTrailer } =
+    options.metadataWrites === "plain" ? plainWriter : libraryWriter;
   return {
     async sayHello(req, ctx) {
       const started = performance.now();
@@ -181,13 +209,15 @@ function deadlineOf(ctx: HandlerContext): bigint | undefined {
 }
 
 /**
- * The timeout for a downstream call: what is left of ours, rounded down to
- * whole milliseconds, so the downstream never gets more time than we have
- * (and each hop's reported deadline is strictly smaller than the last).
+ * The timeout for a downstream call: what is left of ours in whole
+ * milliseconds, less 1 ms for the hop itself. Deadlines travel in whole
+ * milliseconds and clocks tick in them, so without the allowance a fast hop
+ * could hand on exactly the time it was given; with it, the downstream never
+ * gets more time than we have and every hop's deadline is strictly smaller.
  */
 function forwardedTimeout(ctx: HandlerContext): number | undefined {
   const ms = ctx.timeoutMs();
-  return ms === undefined ? undefined : Math.max(1, Math.floor(ms));
+  return ms === undefined ? undefined : Math.max(1, Math.floor(ms) - 1);
 }
 
 function requireName(name: string): void {

@@ -31,6 +31,8 @@ export function loggingInterceptor(
   safeKeys: readonly string[] = defaultSafeKeys,
 ): Interceptor {
   return (next) => async (req) => {
+    // Below info level there is nothing to log: skip the work entirely.
+    if (!logger.isLevelEnabled("info")) return next(req);
     const started = performance.now();
     const done = (error?: unknown) => {
       const code = error === undefined ? "ok" : codeName(ConnectError.from(error).code);
