@@ -264,9 +264,7 @@ describe("SIGTERM under load", () => {
     }
   });
 
-  it("a connection accepted before SIGTERM that speaks only after it is told to go away too", {
-    todo: "server bug: one-port hands such a connection to the HTTP/2 server after close() has sent GOAWAY to the sessions it knew, so it takes new calls until the 10 s grace ends, then is cut",
-  }, async () => {
+  it("a connection accepted before SIGTERM that speaks only after it is told to go away too", async () => {
     const server = await startServerProcess({ dir, logLevel: "info", logName: "late.log" });
     try {
       const { port, hostname } = new URL(server.url);
@@ -285,10 +283,12 @@ describe("SIGTERM under load", () => {
       // Served or refused, either is fine for this first call…
       await runOne(session).catch(() => "refused");
       // …but by the time the server answers a PING it must have sent
-      // GOAWAY (frames arrive in order), or it would go on taking calls.
-      await new Promise<void>((resolve, reject) =>
-        session.ping((e) => (e ? reject(e) : resolve())),
-      );
+      // GOAWAY (frames arrive in order), or it would go on taking calls
+      // until the grace period ends and then cut them. (A ping cancelled
+      // because the server closed the session is an answer too.)
+      if (!session.closed && !session.destroyed) {
+        await new Promise<void>((resolve) => session.ping(() => resolve()));
+      }
       assert.ok(goaway, "the late connection got a GOAWAY");
     } finally {
       server.kill();
