@@ -1,5 +1,12 @@
 import type { DescMessage, MessageShape } from "@bufbuild/protobuf";
-import { fromBinary, fromJsonString, toBinary, toJsonString } from "@bufbuild/protobuf";
+import {
+  create,
+  fromBinary,
+  fromJsonString,
+  isMessage,
+  toBinary,
+  toJsonString,
+} from "@bufbuild/protobuf";
 import {
   Code,
   ConnectError,
@@ -7,8 +14,10 @@ import {
   type HandlerContext,
   type Interceptor,
   type MethodImplSpec,
+  type UnaryRequest,
+  type UnaryResponse,
 } from "@connectrpc/connect";
-import { invokeUnaryImplementation, mergeNonProtocolHeaders } from "@connectrpc/connect/protocol";
+import { mergeNonProtocolHeaders } from "@connectrpc/connect/protocol";
 import {
   codeToHttpStatus,
   errorToJsonBytes,
@@ -68,7 +77,55 @@ export interface FastRequest {
   readonly header: Headers;
   readonly body: Uint8Array;
   /** Aborted by the adapter when the client goes away; the deadline aborts it too. */
-  readonly abort: AbortController;
+  readonly abort: LazySignal;
+}
+
+/**
+ * An abort signal that costs nothing until someone reads it. Most unary
+ * calls never look at their signal, and an AbortController (an EventTarget)
+ * is among the most expensive things a call would otherwise allocate. The
+ * first read of `signal` creates it, already aborted if the client went away
+ * or the deadline passed, and arms the deadline timer from then on.
+ */
+export class LazySignal {
+  #controller: AbortController | undefined;
+  #reason: unknown;
+  #deadline: number | undefined;
+  #timer: NodeJS.Timeout | undefined;
+
+  /** Sets the deadline (an absolute `Date.now()` time) the signal aborts at. */
+  setDeadline(at: number): void {
+    this.#deadline = at;
+  }
+
+  get signal(): AbortSignal {
+    if (this.#controller) return this.#controller.signal;
+    const controller = new AbortController();
+    this.#controller = controller;
+    if (this.#reason !== undefined) {
+      controller.abort(this.#reason);
+    } else if (this.#deadline !== undefined) {
+      const left = this.#deadline - Date.now();
+      if (left <= 0) controller.abort(deadlineExceeded());
+      else this.#timer = setTimeout(() => controller.abort(deadlineExceeded()), left);
+    }
+    return controller.signal;
+  }
+
+  /** Aborts with `reason` (always given, so no DOMException is built). */
+  abort(reason: ConnectError): void {
+    if (this.#controller) this.#controller.abort(reason);
+    else this.#reason ??= reason;
+  }
+
+  /** Releases the deadline timer; call when the call is over. */
+  done(): void {
+    clearTimeout(this.#timer);
+  }
+}
+
+function deadlineExceeded(): ConnectError {
+  return new ConnectError("the operation timed out", Code.DeadlineExceeded);
 }
 
 const protocolName: Record<FastProtocol, string> = {
@@ -91,10 +148,11 @@ const utf8Decoder = new TextDecoder("utf-8", { fatal: true });
 
 /**
  * Runs unary calls on the happy path without Connect-ES's streaming
- * pipeline: one buffered body, one parse, `invokeUnaryImplementation` (so
- * interceptors and the service run exactly as under Connect-ES), one
- * serialized answer. No AbortController is ever aborted without a reason,
- * so no DOMException is built per call.
+ * pipeline: one buffered body, one parse, the interceptors and the service
+ * run as Connect-ES's `invokeUnaryImplementation` runs them (with the chain
+ * built once per method), one serialized answer. The call's signal is lazy
+ * (see LazySignal) and never aborted without a reason, so a call that does
+ * not look at it allocates no AbortController and no DOMException.
  *
  * Connect-ES stays the source of truth: `run` returns undefined whenever the
  * request is not plainly well-formed (an envelope that lies or is
@@ -124,22 +182,104 @@ export function createFastUnary(options: {
       const input = parse(spec.method.input, protocol, payload);
       if (input === undefined) return undefined;
 
-      const ctx = handlerContext(spec, protocol, req, timeout.timeoutMs);
+      const context = handlerContext(spec, protocol, req, timeout.timeoutMs);
       let output: MessageShape<O> | undefined;
       let error: ConnectError | undefined;
       try {
-        output = await invokeUnaryImplementation(spec, ctx.context, input, options.interceptors);
+        output = await invoke(spec, context, input, options.interceptors);
       } catch (e) {
         error =
           e instanceof ConnectError
             ? e
             : new ConnectError("internal error", Code.Internal, undefined, undefined, e);
       } finally {
-        ctx.done();
+        req.abort.done();
       }
-      return respond(spec.method.output, protocol, ctx.context, output, error);
+      return respond(spec.method.output, protocol, context, output, error);
     },
   };
+}
+
+/** Where the handler context rides on a request through the interceptors. */
+const contextOf = Symbol("hello-metadata handler context");
+type CarryingRequest = UnaryRequest & { [contextOf]: HandlerContext };
+
+/** Interceptor chains, built once per method and interceptor list, not per call. */
+const chains = new WeakMap<
+  object,
+  WeakMap<Interceptor[], (req: UnaryRequest) => Promise<UnaryResponse>>
+>();
+
+/**
+ * Runs the interceptors and the implementation, as Connect-ES's
+ * `invokeUnaryImplementation` does (same request and response objects, same
+ * header copying), with the chain built once per method and the signal left
+ * lazy.
+ */
+async function invoke<I extends DescMessage, O extends DescMessage>(
+  spec: MethodImplSpec<I, O> & { kind: "unary" },
+  context: HandlerContext,
+  input: MessageShape<I>,
+  interceptors: Interceptor[],
+): Promise<MessageShape<O>> {
+  let perSpec = chains.get(spec);
+  if (!perSpec) chains.set(spec, (perSpec = new WeakMap()));
+  let next = perSpec.get(interceptors);
+  if (!next) {
+    const impl = async (req: UnaryRequest): Promise<UnaryResponse> => {
+      const ctx = (req as CarryingRequest)[contextOf];
+      const result = await spec.impl(req.message as MessageShape<I>, handlerView(ctx, req));
+      return {
+        stream: false,
+        method: spec.method,
+        service: spec.method.parent,
+        message: isMessage(result, spec.method.output)
+          ? result
+          : create(spec.method.output, result),
+        header: ctx.responseHeader,
+        trailer: ctx.responseTrailer,
+      } as UnaryResponse;
+    };
+    // Interceptors wrap from the last to the first, as Connect-ES's applyInterceptors does.
+    const chain = interceptors.reduceRight<(req: UnaryRequest) => Promise<UnaryResponse>>(
+      (inner, interceptor) => interceptor(inner as never) as never,
+      impl,
+    );
+    perSpec.set(interceptors, chain);
+    next = chain;
+  }
+  const request = {
+    stream: false as const,
+    message: input,
+    method: spec.method,
+    service: spec.method.parent,
+    requestMethod: context.requestMethod,
+    url: context.url,
+    header: context.requestHeader,
+    contextValues: context.values,
+    get signal() {
+      return context.signal;
+    },
+    [contextOf]: context,
+  };
+  const res = await next(request as unknown as UnaryRequest);
+  if (res.header !== context.responseHeader) replaceHeaders(context.responseHeader, res.header);
+  if (res.trailer !== context.responseTrailer) replaceHeaders(context.responseTrailer, res.trailer);
+  return res.message as MessageShape<O>;
+}
+
+/** The handler's view of the call: the context, with what interceptors changed on the request. */
+function handlerView(ctx: HandlerContext, req: UnaryRequest): HandlerContext {
+  if (req.header === ctx.requestHeader && req.contextValues === ctx.values) return ctx;
+  return Object.create(ctx, {
+    requestHeader: { value: req.header },
+    values: { value: req.contextValues },
+  }) as HandlerContext;
+}
+
+function replaceHeaders(to: Headers, from: Headers): void {
+  for (const key of [...to.keys()]) to.delete(key);
+  from.forEach((value, key) => to.set(key, value));
 }
 
 /** The single message of a gRPC body, or undefined when the envelope is not plainly one uncompressed message. */
@@ -178,21 +318,17 @@ function handlerContext(
   protocol: FastProtocol,
   req: FastRequest,
   timeoutMs: number | undefined,
-): { context: HandlerContext; done: () => void } {
-  let timer: NodeJS.Timeout | undefined;
-  let deadline: number | undefined;
-  if (timeoutMs !== undefined) {
-    deadline = Date.now() + timeoutMs;
-    timer = setTimeout(
-      () => req.abort.abort(new ConnectError("the operation timed out", Code.DeadlineExceeded)),
-      timeoutMs,
-    );
-  }
+): HandlerContext {
+  const deadline = timeoutMs === undefined ? undefined : Date.now() + timeoutMs;
+  if (deadline !== undefined) req.abort.setDeadline(deadline);
   const grpcLike = protocol === "grpc" || protocol === "grpc-web";
-  const context: HandlerContext = {
+  const signalSource = req.abort;
+  return {
     method: spec.method,
     service: spec.method.parent,
-    signal: req.abort.signal,
+    get signal() {
+      return signalSource.signal;
+    },
     timeoutMs: () => (deadline === undefined ? undefined : deadline - Date.now()),
     requestMethod: "POST",
     requestHeader: req.header,
@@ -202,7 +338,6 @@ function handlerContext(
     values: createContextValues(),
     url: req.url,
   };
-  return { context, done: () => clearTimeout(timer) };
 }
 
 function respond<O extends DescMessage>(

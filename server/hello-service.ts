@@ -114,7 +114,7 @@ export function createHelloService(options: HelloServiceOptions): ServiceImpl<ty
           );
           return response(res.message, here, res.hops);
         }
-        await sleep(req.delayMs, ctx.signal);
+        if (req.delayMs > 0) await sleep(req.delayMs, ctx.signal);
         if (failCode !== undefined) throw failure(failCode);
         return response(`Hello, ${req.name}`, here, []);
       } finally {

@@ -25,6 +25,7 @@ import {
   type FastProtocol,
   type FastResponse,
   fastProtocolOf,
+  LazySignal,
 } from "./fast-unary.js";
 
 type UnarySpec = MethodImplSpec & { kind: "unary" };
@@ -110,7 +111,7 @@ export function createNodeAdapter(options: NodeAdapterOptions) {
           .catch(ignoreAbort);
         return;
       }
-      const abort = new AbortController();
+      const abort = new LazySignal();
       res.once("close", () => {
         if (!res.writableFinished)
           abort.abort(new ConnectError("the client closed the request", Code.Canceled));
@@ -151,7 +152,7 @@ export function createNodeAdapter(options: NodeAdapterOptions) {
           : undefined;
       if (!spec || !handler || !protocol) return false;
       const extra = options.edgeHeaders(headers);
-      const abort = new AbortController();
+      const abort = new LazySignal();
       let finished = false;
       stream.once("close", () => {
         if (!finished)
