@@ -95,7 +95,14 @@ export async function runH2load(o: H2loadOptions): Promise<H2loadResult> {
   ];
   const [file, argv] =
     o.cpu === undefined ? ["h2load", args] : ["taskset", ["-c", String(o.cpu), "h2load", ...args]];
-  const { stdout } = await run(file, argv, { maxBuffer: 16 * 1024 * 1024 });
+  // h2load exits 0 even when calls fail; a non-zero exit is a usage error.
+  const { stdout } = await run(file, argv, { maxBuffer: 16 * 1024 * 1024 }).catch(
+    (e: { code?: unknown; stderr?: string }) => {
+      throw new Error(
+        `${file} ${argv.join(" ")} failed (exit ${String(e.code)}): ${e.stderr ?? ""}`,
+      );
+    },
+  );
   const result = parseReport(stdout);
   let latenciesMs: number[] = [];
   if (o.latencies) {
@@ -115,7 +122,7 @@ function parseReport(out: string): Omit<H2loadResult, "command" | "latenciesMs">
     if (!m) throw new Error(`h2load printed no ${re.source}:\n${out}`);
     return m;
   };
-  const finished = need(/finished in ([\d.]+)(m?s), ([\d.]+) req\/s/);
+  const finished = need(/finished in ([\d.]+)(us|ms|s), ([\d.]+) req\/s/);
   const requests = need(
     /requests: (\d+) total, \d+ started, \d+ done, (\d+) succeeded, (\d+) failed, (\d+) errored, (\d+) timeout/,
   );
@@ -131,7 +138,7 @@ function parseReport(out: string): Omit<H2loadResult, "command" | "latenciesMs">
     status2xx: n(codes[1]),
     statusOther: n(codes[2]) + n(codes[3]) + n(codes[4]),
     dataBytes: n(traffic[1]),
-    seconds: n(finished[1]) / (finished[2] === "ms" ? 1000 : 1),
+    seconds: n(finished[1]) / ({ us: 1e6, ms: 1e3, s: 1 }[finished[2] ?? "s"] ?? 1),
     reqPerSec: n(finished[3]),
   };
 }
