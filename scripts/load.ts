@@ -6,6 +6,12 @@
 //
 //   npm run load                      # 100,000 calls per protocol, -c4 -m32
 //   npm run load -- --calls 20000 --memory-rounds 0
+//
+// Flags: --calls N, --connections N (-c), --streams N (-m), --warmup N,
+// --log-level L (default info: the server's per-call log is one of the
+// checks; warn measures without it), --memory-rounds N (0 skips the memory
+// run), --memory-round-calls N, --memory-warmup-rounds N,
+// --memory-bound-mib N, --keep-files (keep logs and h2load's per-request log).
 import { readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { cpus, loadavg, tmpdir } from "node:os";
