@@ -33,6 +33,7 @@ export type { FormatOptions } from "./redact.js";
 export { defaultSafeKeys, formatMD, redactMD } from "./redact.js";
 
 export { isProtocolHeader, isReservedKey } from "./reserved.js";
+export type { ServerMetadataOptions } from "./server.js";
 export {
   onHeaderFlush,
   sendHeader,
@@ -43,4 +44,5 @@ export {
 export type { MetadataTransportOptions } from "./transport.js";
 export { createMetadataTransport } from "./transport.js";
 export { checkKey, checkValue, checkWritableKey, MetadataError, validateMD } from "./validate.js";
-export { readMetadata, writeMetadata } from "./wire.js";
+export type { ReadOptions } from "./wire.js";
+export { MetadataSizeError, readMetadata, writeMetadata } from "./wire.js";

@@ -98,6 +98,15 @@ export class MD {
     return [...this.#map].map(([k, vs]) => [k, [...vs]]);
   }
 
+  /**
+   * Calls `callback` for each key in first-insertion order, like
+   * `Map.forEach`, without copying: `values` must not be changed or kept.
+   * Use `entries()` for copies.
+   */
+  forEach(callback: (values: readonly AnyMDValue[], key: string) => void): void {
+    this.#map.forEach(callback);
+  }
+
   /** Redacted form; see {@link formatMD}. */
   toString(): string {
     return formatMD(this);
@@ -118,7 +127,8 @@ function checkValues(key: string, values: readonly unknown[]): AnyMDValue[] {
       );
     }
   }
-  return values.map((v) => (v instanceof Uint8Array ? v.slice() : v)) as AnyMDValue[];
+  if (!binary) return [...(values as string[])];
+  return (values as Uint8Array[]).map((v) => v.slice());
 }
 
 function kindOf(v: unknown): string {
@@ -170,7 +180,7 @@ export function pairs(...kv: AnyMDValue[]): MD {
 export function join(...mds: MD[]): MD {
   const out = new MD();
   for (const md of mds) {
-    for (const [k, vs] of md.entries()) out.append(k, ...(vs as never[]));
+    md.forEach((vs, k) => out.append(k, ...(vs as never[])));
   }
   return out;
 }

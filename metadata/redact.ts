@@ -22,10 +22,14 @@ export interface FormatOptions {
  */
 export function formatMD(md: MD, options: FormatOptions = {}): string {
   const safe = new Set(options.safeKeys ?? defaultSafeKeys);
-  const parts = md.entries().map(([key, values]) => {
-    if (!safe.has(key)) return `${key}=[REDACTED]`;
+  const parts: string[] = [];
+  md.forEach((values, key) => {
+    if (!safe.has(key)) {
+      parts.push(`${key}=[REDACTED]`);
+      return;
+    }
     const shown = values.map((v) => (typeof v === "string" ? v : `<${v.length} bytes>`));
-    return `${key}=[${shown.join(", ")}]`;
+    parts.push(`${key}=[${shown.join(", ")}]`);
   });
   return `MD{${parts.join(", ")}}`;
 }
@@ -40,10 +44,10 @@ export function redactMD(
 ): Record<string, string[] | "[REDACTED]"> {
   const safe = new Set(options.safeKeys ?? defaultSafeKeys);
   const out: Record<string, string[] | "[REDACTED]"> = {};
-  for (const [key, values] of md.entries()) {
+  md.forEach((values, key) => {
     out[key] = safe.has(key)
       ? values.map((v) => (typeof v === "string" ? v : `<${v.length} bytes>`))
       : "[REDACTED]";
-  }
+  });
   return out;
 }

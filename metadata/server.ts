@@ -9,7 +9,7 @@ import {
 import { newIncomingContext } from "./incoming-context.js";
 import type { MD } from "./md.js";
 import { MetadataError } from "./validate.js";
-import { readMetadata, writeMetadata } from "./wire.js";
+import { MetadataSizeError, readMetadata, writeMetadata } from "./wire.js";
 
 /**
  * Per-call state behind setHeader, sendHeader and setTrailer: which of
@@ -37,6 +37,17 @@ export function onHeaderFlush(values: ContextValues, flush: () => void): void {
   if (state) state.flushHeader = flush;
 }
 
+/** Options for {@link serverMetadataInterceptor}. */
+export interface ServerMetadataOptions {
+  /**
+   * The most request metadata accepted, in bytes counted as HPACK counts
+   * (name + value + 32 per entry, protocol headers not counted). Past it the
+   * call fails with `ResourceExhausted` giving the size and the limit.
+   * Default: no limit beyond the transport's.
+   */
+  readonly maxBytes?: number;
+}
+
 /**
  * The server half of the library, installed once on the router
  * (`connectNodeAdapter({ interceptors: [serverMetadataInterceptor()] })`).
@@ -49,12 +60,16 @@ export function onHeaderFlush(values: ContextValues, flush: () => void): void {
  * - tracks when headers go out and when the call ends, so that `setHeader`,
  *   `sendHeader` and `setTrailer` fail the way grpc-go's do when too late.
  */
-export function serverMetadataInterceptor(): Interceptor {
+export function serverMetadataInterceptor(options: ServerMetadataOptions = {}): Interceptor {
+  const read = { validate: true, maxBytes: options.maxBytes };
   return (next) => async (req) => {
     let incoming: MD;
     try {
-      incoming = readMetadata(req.header, { validate: true });
+      incoming = readMetadata(req.header, read);
     } catch (e) {
+      if (e instanceof MetadataSizeError) {
+        throw new ConnectError(e.message, Code.ResourceExhausted);
+      }
       if (e instanceof MetadataError) {
         throw new ConnectError(`invalid request metadata: ${e.message}`, Code.InvalidArgument);
       }

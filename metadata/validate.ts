@@ -58,14 +58,20 @@ export function checkValue(key: string, value: string): MetadataError | undefine
  * reserved keys when sending; we refuse them, so a mistake is never silent.
  */
 export function checkWritableKey(key: string): MetadataError | undefined {
+  if (writableKeys.has(key)) return undefined;
   if (key !== "" && isReservedKey(key.toLowerCase())) {
     return new MetadataError(
       key,
       `metadata key ${JSON.stringify(key)} is reserved for the protocol and cannot be set from user metadata`,
     );
   }
-  return checkKey(key);
+  const invalid = checkKey(key);
+  if (!invalid && writableKeys.size < 1024) writableKeys.add(key);
+  return invalid;
 }
+
+/** Keys already found writable: servers write the same few keys on every call. */
+const writableKeys = new Set<string>();
 
 /**
  * Validates metadata before it is sent: each key with `checkWritableKey`,
@@ -74,14 +80,15 @@ export function checkWritableKey(key: string): MetadataError | undefined {
  * @returns the first problem found, or undefined when all of `md` may be sent.
  */
 export function validateMD(md: MD): MetadataError | undefined {
-  for (const [key, values] of md.entries()) {
-    const bad = checkWritableKey(key);
-    if (bad) return bad;
-    if (isBinaryKey(key)) continue;
+  let problem: MetadataError | undefined;
+  md.forEach((values, key) => {
+    if (problem) return;
+    problem = checkWritableKey(key);
+    if (problem || isBinaryKey(key)) return;
     for (const v of values) {
-      const badValue = checkValue(key, v as string);
-      if (badValue) return badValue;
+      problem = checkValue(key, v as string);
+      if (problem) return;
     }
-  }
-  return undefined;
+  });
+  return problem;
 }

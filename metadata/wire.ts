@@ -14,11 +14,11 @@ import { checkKey, checkValue, MetadataError, validateMD } from "./validate.js";
 export function writeMetadata(headers: Headers, md: MD, prefix = ""): void {
   const invalid = validateMD(md);
   if (invalid) throw invalid;
-  for (const [key, values] of md.entries()) {
+  md.forEach((values, key) => {
     for (const v of values) {
       headers.append(prefix + key, typeof v === "string" ? v : encodeBinaryValue(v));
     }
-  }
+  });
 }
 
 /** Options for {@link readMetadata}. */
@@ -28,6 +28,26 @@ export interface ReadOptions {
    * the first offender. Servers enable it for incoming metadata.
    */
   readonly validate?: boolean;
+  /**
+   * The most metadata accepted, counted as HPACK counts a header list
+   * (RFC 7541 §4.1: name + value + 32 per field) over the metadata fields
+   * only. Past it, `readMetadata` throws a MetadataSizeError.
+   */
+  readonly maxBytes?: number;
+}
+
+/** Metadata over `ReadOptions.maxBytes`; `size` and `limit` are in bytes. */
+export class MetadataSizeError extends MetadataError {
+  override name = "MetadataSizeError";
+  constructor(
+    readonly size: number,
+    readonly limit: number,
+  ) {
+    super(
+      "",
+      `request metadata is ${size} bytes, over the limit of ${limit} bytes (counted as HPACK does: name + value + 32 per entry)`,
+    );
+  }
 }
 
 /**
@@ -40,12 +60,17 @@ export interface ReadOptions {
  * split back apart, since base64 has no commas.
  *
  * @throws MetadataError naming the key when a binary value is not base64, or,
- *   with `validate`, when a key or text value is not valid metadata.
+ *   with `validate`, when a key or text value is not valid metadata;
+ *   MetadataSizeError when the metadata is over `maxBytes`.
  */
 export function readMetadata(headers: Headers, options: ReadOptions = {}): MD {
   const md = new MD();
+  const max = options.maxBytes ?? Number.POSITIVE_INFINITY;
+  let size = 0;
   headers.forEach((value, key) => {
     if (isProtocolHeader(key)) return;
+    size += key.length + value.length + 32;
+    if (size > max) return;
     if (options.validate) {
       const bad = checkKey(key) ?? (isBinaryKey(key) ? undefined : checkValue(key, value));
       if (bad) throw bad;
@@ -60,5 +85,6 @@ export function readMetadata(headers: Headers, options: ReadOptions = {}): MD {
       md.append(key, value as never);
     }
   });
+  if (size > max) throw new MetadataSizeError(size, max);
   return md;
 }

@@ -8,7 +8,7 @@ import { acceptedContentTypes, isRpcContentType } from "./content-type.js";
 import { createCorsPolicy } from "./cors.js";
 import { createDownstream } from "./downstream.js";
 import { checkGetQuery } from "./get-request.js";
-import { limits as defaultLimits, type Limits, metadataSizeInterceptor } from "./limits.js";
+import { limits as defaultLimits, type Limits } from "./limits.js";
 import { createLogger, loggingInterceptor } from "./logging.js";
 import { appMetadataKeys } from "./metadata-keys.js";
 import { createNodeAdapter, type NodeRequest, type NodeResponse } from "./node-adapter.js";
@@ -90,8 +90,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     interceptors: metadataOn
       ? [
           loggingInterceptor(logger),
-          metadataSizeInterceptor(limits.maxMetadataBytes),
-          serverMetadataInterceptor(),
+          serverMetadataInterceptor({ maxBytes: limits.maxMetadataBytes }),
         ]
       : [loggingInterceptor(logger)],
     fallback(req, res) {

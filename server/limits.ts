@@ -1,6 +1,3 @@
-import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
-import { isProtocolHeader } from "../metadata/index.js";
-
 /**
  * The limits the server enforces, in one place; README "Limits" states them.
  */
@@ -40,24 +37,3 @@ export const limits = {
 
 /** The subset of {@link limits} a server can be started with (tests shorten the timeouts). */
 export type Limits = typeof limits;
-
-/**
- * Refuses a call whose request metadata is over `maxBytes` (see
- * `limits.maxMetadataBytes`) with `ResourceExhausted` and a message that
- * gives the size and the limit.
- */
-export function metadataSizeInterceptor(maxBytes: number = limits.maxMetadataBytes): Interceptor {
-  return (next) => (req) => {
-    let size = 0;
-    req.header.forEach((value, key) => {
-      if (!isProtocolHeader(key)) size += key.length + value.length + 32;
-    });
-    if (size > maxBytes) {
-      throw new ConnectError(
-        `request metadata is ${size} bytes, over the limit of ${maxBytes} bytes (counted as HPACK does: name + value + 32 per entry)`,
-        Code.ResourceExhausted,
-      );
-    }
-    return next(req);
-  };
-}
