@@ -203,7 +203,9 @@ describe("join, as a property", () => {
 describe("forEach", () => {
   it("visits keys in first-insertion order with their values", () => {
     const seen: [string, unknown[]][] = [];
-    pairs("b", "1", "a", "2", "b", "3").forEach((values, key) => seen.push([key, [...values]]));
+    pairs("b", "1", "a", "2", "b", "3").forEach((values, key) => {
+      seen.push([key, [...values]]);
+    });
     assert.deepEqual(seen, [
       ["b", ["1", "3"]],
       ["a", ["2"]],

@@ -180,7 +180,9 @@ export function pairs(...kv: AnyMDValue[]): MD {
 export function join(...mds: MD[]): MD {
   const out = new MD();
   for (const md of mds) {
-    md.forEach((vs, k) => out.append(k, ...(vs as never[])));
+    md.forEach((vs, k) => {
+      out.append(k, ...(vs as never[]));
+    });
   }
   return out;
 }

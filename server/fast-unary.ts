@@ -223,7 +223,10 @@ async function invoke<I extends DescMessage, O extends DescMessage>(
   interceptors: Interceptor[],
 ): Promise<MessageShape<O>> {
   let perSpec = chains.get(spec);
-  if (!perSpec) chains.set(spec, (perSpec = new WeakMap()));
+  if (!perSpec) {
+    perSpec = new WeakMap();
+    chains.set(spec, perSpec);
+  }
   let next = perSpec.get(interceptors);
   if (!next) {
     const impl = async (req: UnaryRequest): Promise<UnaryResponse> => {
@@ -279,7 +282,9 @@ function handlerView(ctx: HandlerContext, req: UnaryRequest): HandlerContext {
 
 function replaceHeaders(to: Headers, from: Headers): void {
   for (const key of [...to.keys()]) to.delete(key);
-  from.forEach((value, key) => to.set(key, value));
+  from.forEach((value, key) => {
+    to.set(key, value);
+  });
 }
 
 /** The single message of a gRPC body, or undefined when the envelope is not plainly one uncompressed message. */
