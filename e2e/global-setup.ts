@@ -5,11 +5,12 @@ import { fileURLToPath } from "node:url";
 const root = fileURLToPath(new URL("..", import.meta.url));
 
 /**
- * Starts two real servers (`tsx server/main.ts`) on free ports of 127.0.0.1
+ * Starts two real servers, as `npm start` runs them (the built
+ * `dist/server/main.js`), on free ports of 127.0.0.1
  * and exports their URLs: E2E_BASE_URL, the API (and same-origin page), and
  * E2E_OTHER_URL, a second server whose origin the first does not allow, for
- * cross-origin tests. The page must be built (`npm run build`); `npm test`
- * does that before.
+ * cross-origin tests. Page and server must be built (`npm run build`);
+ * `npm test` does that before.
  */
 export default async function globalSetup(): Promise<() => Promise<void>> {
   const children = [startServer(), startServer()];
@@ -31,7 +32,7 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
 function startServer(): ChildProcess {
   return spawn(
     process.execPath,
-    ["--import", "tsx", "server/main.ts", "--port", "0", "--host", "127.0.0.1"],
+    ["dist/server/main.js", "--port", "0", "--host", "127.0.0.1"],
     { cwd: root, stdio: ["ignore", "pipe", "inherit"], env: { ...process.env, LOG_LEVEL: "warn" } },
   );
 }

@@ -1,9 +1,20 @@
 import { existsSync } from "node:fs";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { startServer } from "./app.js";
 import { loadConfig } from "./config.js";
 
-const webRoot = fileURLToPath(new URL("../dist/web", import.meta.url));
+/**
+ * The built page: `dist/web` at the project root, found from this file both
+ * as source (`server/main.ts`) and as built (`dist/server/main.js`), unless
+ * WEB_ROOT says otherwise.
+ */
+const webRoot =
+  process.env.WEB_ROOT ??
+  [new URL("../dist/web", import.meta.url), new URL("../web", import.meta.url)]
+    .map((u) => fileURLToPath(u))
+    .find((p) => existsSync(join(p, "index.html"))) ??
+  fileURLToPath(new URL("../dist/web", import.meta.url));
 
 async function main(): Promise<void> {
   let config: ReturnType<typeof loadConfig>;
