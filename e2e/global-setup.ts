@@ -30,11 +30,11 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
 }
 
 function startServer(): ChildProcess {
-  return spawn(
-    process.execPath,
-    ["dist/server/main.js", "--port", "0", "--host", "127.0.0.1"],
-    { cwd: root, stdio: ["ignore", "pipe", "inherit"], env: { ...process.env, LOG_LEVEL: "warn" } },
-  );
+  return spawn(process.execPath, ["dist/server/main.js", "--port", "0", "--host", "127.0.0.1"], {
+    cwd: root,
+    stdio: ["ignore", "pipe", "inherit"],
+    env: { ...process.env, LOG_LEVEL: "warn" },
+  });
 }
 
 function listeningUrl(child: ChildProcess): Promise<string> {
