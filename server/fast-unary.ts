@@ -29,6 +29,7 @@ import {
   setTrailerStatus,
 } from "@connectrpc/connect/protocol-grpc";
 import { trailerFlag, trailerSerialize } from "@connectrpc/connect/protocol-grpc-web";
+import { FastHeaders } from "./fast-headers.js";
 
 /** The unary wire formats the fast path serves. */
 export type FastProtocol = "grpc" | "grpc-web" | "connect-json" | "connect-proto";
@@ -337,8 +338,8 @@ function handlerContext(
     timeoutMs: () => (deadline === undefined ? undefined : deadline - Date.now()),
     requestMethod: "POST",
     requestHeader: req.header,
-    responseHeader: new Headers({ "content-type": responseContentType[protocol] }),
-    responseTrailer: new Headers(grpcLike ? { "grpc-status": "0" } : undefined),
+    responseHeader: new FastHeaders({ "content-type": responseContentType[protocol] }),
+    responseTrailer: new FastHeaders(grpcLike ? { "grpc-status": "0" } : undefined),
     protocolName: protocolName[protocol],
     values: createContextValues(),
     url: req.url,

@@ -20,6 +20,7 @@ import {
   universalRequestFromNodeRequest,
   universalResponseToNodeResponse,
 } from "@connectrpc/connect-node";
+import { FastHeaders } from "./fast-headers.js";
 import {
   createFastUnary,
   type FastProtocol,
@@ -207,15 +208,7 @@ function single(v: string | string[] | undefined): string | undefined {
 }
 
 function headersOf(incoming: http.IncomingHttpHeaders): Headers {
-  const h = new Headers();
-  for (const key in incoming) {
-    if (key.charCodeAt(0) === 58) continue; // ":" pseudo-headers
-    const v = incoming[key];
-    if (v === undefined) continue;
-    if (Array.isArray(v)) for (const x of v) h.append(key, x);
-    else h.append(key, v);
-  }
-  return h;
+  return new FastHeaders(incoming);
 }
 
 function absoluteUrl(headers: http.IncomingHttpHeaders, path: string): string {
