@@ -310,7 +310,19 @@ async function writeStream(
   }
 }
 
+/**
+ * Swallows the errors that only mean the client went away (a cancelled call,
+ * a reset stream, a connection that closed mid-request) and reports the rest.
+ */
 function ignoreAbort(reason: unknown): void {
+  const nodeCode = (reason as NodeJS.ErrnoException | undefined)?.code;
+  if (
+    nodeCode === "ECONNRESET" ||
+    nodeCode === "ERR_STREAM_PREMATURE_CLOSE" ||
+    nodeCode === "EPIPE"
+  )
+    return;
+  if (reason instanceof Error && reason.message === "aborted") return; // Node: request aborted mid-body
   const code = ConnectError.from(reason).code;
   if (code === Code.Canceled || code === Code.Aborted) return;
   console.error("rpc failed in the adapter", reason);
