@@ -5,7 +5,7 @@ import { execFile } from "node:child_process";
 import { readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { percentile } from "../../scripts/load/h2load.js";
+import { parseReport, percentile } from "../../scripts/load/h2load.js";
 import { type Row, requestBody, requestHeaders, sayHelloPath } from "./wire.js";
 
 const run = promisify(execFile);
@@ -87,31 +87,5 @@ export async function runH2load(o: H2loadOptions): Promise<H2loadResult> {
     p50Ms: percentile(latencies, 50),
     p99Ms: percentile(latencies, 99),
     logged: latencies.length,
-  };
-}
-
-function parseReport(out: string): Omit<H2loadResult, "command" | "p50Ms" | "p99Ms" | "logged"> {
-  const need = (re: RegExp): RegExpExecArray => {
-    const m = re.exec(out);
-    if (!m) throw new Error(`h2load printed no ${re.source}:\n${out}`);
-    return m;
-  };
-  const finished = need(/finished in [\d.]+m?s, ([\d.]+) req\/s/);
-  const requests = need(
-    /requests: (\d+) total, \d+ started, \d+ done, (\d+) succeeded, (\d+) failed, (\d+) errored, (\d+) timeout/,
-  );
-  const codes = need(/status codes: (\d+) 2xx, (\d+) 3xx, (\d+) 4xx, (\d+) 5xx/);
-  const traffic = need(/traffic: .*\((\d+)\) data/);
-  const n = (s: string | undefined) => Number(s);
-  return {
-    total: n(requests[1]),
-    succeeded: n(requests[2]),
-    failed: n(requests[3]),
-    errored: n(requests[4]),
-    timeout: n(requests[5]),
-    status2xx: n(codes[1]),
-    statusOther: n(codes[2]) + n(codes[3]) + n(codes[4]),
-    dataBytes: n(traffic[1]),
-    reqPerSec: n(finished[1]),
   };
 }

@@ -116,7 +116,15 @@ export async function runH2load(o: H2loadOptions): Promise<H2loadResult> {
   return { command: `${file} ${argv.join(" ")}`, ...result, latenciesMs };
 }
 
-function parseReport(out: string): Omit<H2loadResult, "command" | "latenciesMs"> {
+/** The counts h2load prints in its report. */
+export type H2loadReport = Omit<H2loadResult, "command" | "latenciesMs">;
+
+/**
+ * Parses h2load's printed report (req/s, requests, status codes, data bytes).
+ *
+ * @throws Error quoting the output when a line is missing.
+ */
+export function parseReport(out: string): H2loadReport {
   const need = (re: RegExp): RegExpExecArray => {
     const m = re.exec(out);
     if (!m) throw new Error(`h2load printed no ${re.source}:\n${out}`);
