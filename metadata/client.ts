@@ -133,7 +133,7 @@ export function clientMetadataInterceptor(): Interceptor {
     if (!targets || (!targets.header && !targets.trailer)) return next(req);
     const raw: { header?: Headers } = {};
     rawHeaders.set(req.signal, raw);
-    const protocol = protocolOf(req.header);
+    const protocol = rpcProtocolOf(req.header);
     try {
       const res = await next(req);
       fill(targets.header, res.header);
@@ -171,9 +171,15 @@ async function* captureStreamEnd<T>(
   }
 }
 
-type Protocol = "connect" | "grpc" | "grpc-web";
+/** The RPC protocols, as Connect-ES names them in `protocolName`. */
+export type RpcProtocol = "connect" | "grpc" | "grpc-web";
 
-function protocolOf(requestHeader: Headers): Protocol {
+/**
+ * Which RPC protocol a request speaks, read from its content type:
+ * `application/grpc-web…` is gRPC-Web, `application/grpc…` gRPC, anything
+ * else Connect.
+ */
+export function rpcProtocolOf(requestHeader: Headers): RpcProtocol {
   const ct = requestHeader.get("content-type") ?? "";
   if (ct.startsWith("application/grpc-web")) return "grpc-web";
   if (ct.startsWith("application/grpc")) return "grpc";
@@ -188,7 +194,7 @@ function protocolOf(requestHeader: Headers): Protocol {
 function splitErrorMetadata(
   merged: Headers,
   raw: Headers | undefined,
-  protocol: Protocol,
+  protocol: RpcProtocol,
 ): { header: Headers; trailer: Headers } {
   if (!raw || (protocol !== "connect" && raw.has("grpc-status"))) {
     return { header: new Headers(), trailer: merged };

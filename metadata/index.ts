@@ -7,13 +7,14 @@ export {
   encodeStandardBase64,
   isBinaryKey,
 } from "./binary.js";
-export type { CallOption } from "./client.js";
+export type { CallOption, RpcProtocol } from "./client.js";
 export {
   callOptions,
   captureFetch,
   captureHttpClient,
   clientMetadataInterceptor,
   header,
+  rpcProtocolOf,
   trailer,
 } from "./client.js";
 export { deriveContextValues } from "./context-values.js";

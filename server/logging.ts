@@ -1,6 +1,6 @@
 import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
 import { type Logger, pino } from "pino";
-import { defaultSafeKeys, readMetadata, redactMD } from "../metadata/index.js";
+import { defaultSafeKeys, readMetadata, redactMD, rpcProtocolOf } from "../metadata/index.js";
 
 /** Creates the server's logger: JSON lines on stdout, level from LOG_LEVEL (default info). */
 export function createLogger(
@@ -9,14 +9,6 @@ export function createLogger(
 ): Logger {
   const options = { level, base: undefined, timestamp: pino.stdTimeFunctions.isoTime };
   return destination ? pino(options, destination) : pino(options);
-}
-
-/** Which RPC protocol a request speaks, from its content type. */
-export function protocolOf(header: Headers): "connect" | "grpc" | "grpc-web" {
-  const ct = header.get("content-type") ?? "";
-  if (ct.startsWith("application/grpc-web")) return "grpc-web";
-  if (ct.startsWith("application/grpc")) return "grpc";
-  return "connect";
 }
 
 /**
@@ -45,7 +37,7 @@ export function loggingInterceptor(
       logger.info(
         {
           procedure: `/${req.service.typeName}/${req.method.name}`,
-          protocol: protocolOf(req.header),
+          protocol: rpcProtocolOf(req.header),
           code,
           durationMs: Number((performance.now() - started).toFixed(3)),
           requestId: req.header.get("x-request-id") ?? undefined,
