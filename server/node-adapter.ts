@@ -28,6 +28,13 @@ import {
   fastProtocolOf,
   LazySignal,
 } from "./fast-unary.js";
+import {
+  binaryContentType,
+  decodeTextBody,
+  isGrpcWebText,
+  textErrorResponse,
+  toTextResponse,
+} from "./grpc-web-text.js";
 
 type UnarySpec = MethodImplSpec & { kind: "unary" };
 /** A request from Node's HTTP/1.1 server or its HTTP/2 compatibility API. */
@@ -88,6 +95,51 @@ export function createNodeAdapter(options: NodeAdapterOptions) {
     return handler({ ...req, body: body() });
   }
 
+  /**
+   * Serves a gRPC-Web text request (see grpc-web-text.ts): decodes the body,
+   * answers it as binary gRPC-Web (fast path for unary methods, Connect-ES
+   * for the rest), and returns the answer encoded as text.
+   */
+  async function serveText(
+    handler: UniversalHandler,
+    spec: UnarySpec | undefined,
+    incoming: http.IncomingHttpHeaders,
+    target: { readonly path: string; readonly httpVersion: string },
+    source: NodeJS.ReadableStream,
+    abort: LazySignal,
+  ): Promise<UniversalServerResponse> {
+    const limit = Math.ceil(((options.readMaxBytes + 5) * 4) / 3) + 64;
+    const { chunks, complete } = await readBody(source, limit);
+    if (!complete) {
+      return textErrorResponse(
+        Code.ResourceExhausted,
+        `message is larger than configured readMaxBytes ${options.readMaxBytes}`,
+      );
+    }
+    const body = decodeTextBody(join(chunks));
+    if (!body) {
+      return textErrorResponse(
+        Code.InvalidArgument,
+        "gRPC-Web text request body is not valid base64",
+      );
+    }
+    const header = headersOf(incoming);
+    header.set("content-type", binaryContentType);
+    const url = absoluteUrl(incoming, target.path);
+    const fastResult = spec
+      ? await fast.run(spec, "grpc-web", { url, header, body, abort })
+      : undefined;
+    if (fastResult) return toTextResponse(fastResult);
+    const req = {
+      httpVersion: target.httpVersion,
+      method: "POST",
+      url,
+      header,
+      signal: abort.signal,
+    };
+    return toTextResponse(await universal(handler, req, [body], undefined));
+  }
+
   return {
     /** The paths Connect-ES answers. */
     rpcPaths: new Set(handlers.keys()),
@@ -98,6 +150,19 @@ export function createNodeAdapter(options: NodeAdapterOptions) {
       const handler = handlers.get(path);
       if (!handler) {
         options.fallback(req, res);
+        return;
+      }
+      if (req.method === "POST" && isGrpcWebText(req.headers["content-type"])) {
+        const abort = new LazySignal();
+        res.once("close", () => {
+          if (!res.writableFinished)
+            abort.abort(new ConnectError("the client closed the request", Code.Canceled));
+        });
+        const target = { path: req.url ?? "/", httpVersion: req.httpVersion };
+        const source = req as unknown as NodeJS.ReadableStream;
+        void serveText(handler, unary.get(path), req.headers, target, source, abort)
+          .then((uRes) => universalResponseToNodeResponse(uRes, res))
+          .catch(ignoreAbort);
         return;
       }
       const spec = unary.get(path);
@@ -147,6 +212,23 @@ export function createNodeAdapter(options: NodeAdapterOptions) {
       const path = rawPath.split("?", 1)[0] ?? "";
       const spec = unary.get(path);
       const handler = handlers.get(path);
+      if (handler && isGrpcWebText(headers["content-type"])) {
+        const extra = options.edgeHeaders(headers);
+        const abort = new LazySignal();
+        let finished = false;
+        stream.once("close", () => {
+          if (!finished)
+            abort.abort(new ConnectError("the client closed the request", Code.Canceled));
+        });
+        stream.on("error", () => {});
+        void serveText(handler, spec, headers, { path: rawPath, httpVersion: "2.0" }, stream, abort)
+          .then(async (uRes) => {
+            await writeStream(stream, uRes, extra);
+            finished = true;
+          })
+          .catch(ignoreAbort);
+        return true;
+      }
       const protocol: FastProtocol | undefined =
         spec && handler
           ? fastProtocolOf(headers["content-type"], (n) => single(headers[n]))
