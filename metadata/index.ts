@@ -36,7 +36,6 @@ export { defaultSafeKeys, formatMD, redactMD } from "./redact.js";
 export { isProtocolHeader, isReservedKey } from "./reserved.js";
 export type { ServerMetadataOptions } from "./server.js";
 export {
-  onHeaderFlush,
   sendHeader,
   serverMetadataInterceptor,
   setHeader,

@@ -18,24 +18,11 @@ import { MetadataSizeError, readMetadata, writeMetadata } from "./wire.js";
 interface CallState {
   headerSent: boolean;
   done: boolean;
-  /** Set by a server adapter that can write headers before the first message. */
-  flushHeader?: () => void;
 }
 
 const callStateKey = createContextKey<CallState | undefined>(undefined, {
   description: "hello-metadata server call state",
 });
-
-/**
- * Registers a function that writes the response headers immediately. A
- * server adapter that can flush headers before the first message calls this
- * from its own interceptor; `sendHeader` then puts headers on the wire at
- * once. Without it, headers go out with the first message or the status.
- */
-export function onHeaderFlush(values: ContextValues, flush: () => void): void {
-  const state = values.get(callStateKey);
-  if (state) state.flushHeader = flush;
-}
 
 /** Options for {@link serverMetadataInterceptor}. */
 export interface ServerMetadataOptions {
@@ -155,11 +142,13 @@ export function setHeader(ctx: HandlerContext, md: MD): void {
 }
 
 /**
- * Sends response header metadata now (grpc-go's `grpc.SendHeader`): `md` is
- * merged with what `setHeader` collected and the headers are marked sent. It
- * may be called at most once, and not after the headers went out. For a
- * stream the headers precede the first message; with an adapter that
- * registers `onHeaderFlush` they are written immediately.
+ * Closes the response headers (grpc-go's `grpc.SendHeader`): `md` is merged
+ * with what `setHeader` collected and the headers are marked sent, so later
+ * `setHeader`/`sendHeader` calls fail. It may be called at most once, and not
+ * after the headers went out. Deliberate difference from grpc-go: the bytes
+ * leave with the first message of a stream (or the end of a unary call),
+ * not at this call, because Connect-ES writes headers together with the
+ * first body chunk; a client sees them before the first message either way.
  *
  * @throws ConnectError `Internal` when called twice or after the headers
  *   were sent, or when `md` is not valid metadata or uses a reserved key.
@@ -174,7 +163,6 @@ export function sendHeader(ctx: HandlerContext, md: MD): void {
   }
   writeChecked("sendHeader", ctx.responseHeader, md);
   state.headerSent = true;
-  state.flushHeader?.();
 }
 
 /**

@@ -1,5 +1,5 @@
 /**
- * The limits the server enforces, in one place; README "Limits" states them.
+ * The limits the server enforces, in one place; README "Limits and guarantees" states them.
  */
 export const limits = {
   /**

@@ -5,7 +5,7 @@ import { execFile } from "node:child_process";
 import { readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { parseReport, percentile } from "../../scripts/load/h2load.js";
+import { type H2loadReport, parseReport, percentile } from "../../scripts/load/h2load.js";
 import { type Row, requestBody, requestHeaders, sayHelloPath } from "./wire.js";
 
 const run = promisify(execFile);
@@ -30,25 +30,14 @@ export interface H2loadOptions extends LoadShape {
   readonly dir: string;
 }
 
-/** What one h2load run reported. */
-export interface H2loadResult {
+/** What one h2load run reported: its printed report plus latency percentiles from its log. */
+export type H2loadResult = H2loadReport & {
   readonly command: string;
-  readonly total: number;
-  readonly succeeded: number;
-  readonly failed: number;
-  readonly errored: number;
-  readonly timeout: number;
-  readonly status2xx: number;
-  /** 3xx + 4xx + 5xx. */
-  readonly statusOther: number;
-  /** Response body bytes over all requests. */
-  readonly dataBytes: number;
-  readonly reqPerSec: number;
   readonly p50Ms: number;
   readonly p99Ms: number;
   /** Requests in the --log-file (finished within the duration). */
   readonly logged: number;
-}
+};
 
 /** The h2load command line for one run, without the taskset prefix. */
 export function h2loadArgs(o: H2loadOptions, bodyFile: string, logFile: string): string[] {

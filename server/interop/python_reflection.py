@@ -25,6 +25,7 @@ import queue
 import sys
 
 import protowire
+from require_grpc import require_grpc
 
 # ServerReflectionRequest fields.
 FILE_CONTAINING_SYMBOL = 4
@@ -96,14 +97,8 @@ def main() -> int:
     parser.add_argument("--timeout", type=float, default=10.0, help="deadline in seconds")
     args = parser.parse_args()
 
-    try:
-        import grpc
-    except ImportError:
-        print(
-            f"{sys.executable} has no grpc module: install Debian's python3-grpcio "
-            "(apt-get install python3-grpcio) and run this with /usr/bin/python3",
-            file=sys.stderr,
-        )
+    grpc = require_grpc()
+    if grpc is None:
         return 3
 
     version = "v1alpha" if args.v1alpha else "v1"
