@@ -1,4 +1,6 @@
-// gen/ must be exactly what `buf generate` makes from proto/ today.
+// Generated code must be exactly what `buf generate` makes from proto/ today:
+// gen/ (the app's, buf.gen.yaml) and the gRPC services package's own
+// (packages/grpc-services/buf.gen.yaml).
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
@@ -17,16 +19,30 @@ function files(dir: string): string[] {
     .sort();
 }
 
-it("gen/ is up to date with proto/ (run `npm run generate` if this fails)", () => {
-  execFileSync(join(root, "node_modules/.bin/buf"), ["generate", "-o", tmp], { cwd: root });
-  const fresh = join(tmp, "gen");
-  const committed = join(root, "gen");
-  assert.deepEqual(files(committed), files(fresh), "the same files");
-  for (const f of files(fresh)) {
-    assert.equal(
-      readFileSync(join(committed, f), "utf8"),
-      readFileSync(join(fresh, f), "utf8"),
-      `gen/${f} differs from buf generate's output`,
+const templates = [
+  { template: "buf.gen.yaml", out: "gen" },
+  { template: "packages/grpc-services/buf.gen.yaml", out: "packages/grpc-services/src/gen" },
+];
+
+for (const { template, out } of templates) {
+  it(`${out}/ is up to date with proto/ (run \`npm run generate\` if this fails)`, () => {
+    const dir = join(tmp, template.replaceAll("/", "_"));
+    execFileSync(
+      join(root, "node_modules/.bin/buf"),
+      ["generate", "--template", template, "-o", dir],
+      {
+        cwd: root,
+      },
     );
-  }
-});
+    const fresh = join(dir, out);
+    const committed = join(root, out);
+    assert.deepEqual(files(committed), files(fresh), "the same files");
+    for (const f of files(fresh)) {
+      assert.equal(
+        readFileSync(join(committed, f), "utf8"),
+        readFileSync(join(fresh, f), "utf8"),
+        `${out}/${f} differs from buf generate's output`,
+      );
+    }
+  });
+}

@@ -17,14 +17,14 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { type Protocol, runLoad, summarize } from "./load/h2-calls.js";
-import { h2loadUserAgent, percentile, requireH2load, runH2load } from "./load/h2load.js";
+import { type Protocol, runLoad, summarize } from "./kit/h2-calls.js";
+import { h2loadUserAgent, percentile, requireH2load, runH2load } from "./kit/h2load.js";
 import {
   type LoadServer,
   loggedCalls,
   memoryOf,
   startServerProcess,
-} from "./load/server-process.js";
+} from "./kit/server-process.js";
 
 const { values: flags } = parseArgs({
   options: {

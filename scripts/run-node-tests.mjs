@@ -7,7 +7,7 @@ import { readdirSync } from "node:fs";
 import { join } from "node:path";
 
 const kind = process.argv[2];
-const roots = ["metadata", "server", "web", "scripts"];
+const roots = ["packages", "server", "web", "scripts", "bench"];
 const skip = new Set(["node_modules", "dist", "gen"]);
 
 function walk(dir, out) {

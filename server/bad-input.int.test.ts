@@ -14,17 +14,17 @@ import {
   createNodeHttpClient,
   Http2SessionManager,
 } from "@connectrpc/connect-node";
-import { HelloService, SayHelloRequestSchema } from "../gen/hello/v1/hello_pb.js";
 import {
   createMetadataTransport,
   pairs,
   serverMetadataInterceptor,
   setHeader,
-} from "../metadata/index.js";
+} from "@hello-metadata/metadata";
+import { HelloService, SayHelloRequestSchema } from "../gen/hello/v1/hello_pb.js";
+import { grpcFrame, h2Request, rawHttp1 } from "../scripts/kit/wire-probes.js";
 import type { RunningServer } from "./app.js";
 import type { Limits } from "./limits.js";
 import { curl, startTestServer } from "./testing.js";
-import { grpcFrame, h2Request, rawHttp1 } from "./wire-probes.js";
 
 /** Short timeouts and small caps, so the slow-client and flood rows run in seconds. */
 const testLimits: Partial<Limits> = {

@@ -4,8 +4,14 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { Code, ConnectError, createClient } from "@connectrpc/connect";
 import { createNodeHttpClient, Http2SessionManager } from "@connectrpc/connect-node";
+import {
+  callOptions,
+  createMetadataTransport,
+  header,
+  MD,
+  trailer,
+} from "@hello-metadata/metadata";
 import { HelloService, MetadataKeysSchema } from "../gen/hello/v1/hello_pb.js";
-import { callOptions, createMetadataTransport, header, MD, trailer } from "../metadata/index.js";
 import type { RunningServer } from "./app.js";
 import { startTestServer } from "./testing.js";
 

@@ -1,7 +1,7 @@
 import { type Client, createClient } from "@connectrpc/connect";
 import { createNodeHttpClient, Http2SessionManager } from "@connectrpc/connect-node";
+import { createMetadataTransport } from "@hello-metadata/metadata";
 import { HelloService } from "../gen/hello/v1/hello_pb.js";
-import { createMetadataTransport } from "../metadata/index.js";
 
 /** The next HelloService on the call path, and how to let go of it. */
 export interface Downstream {

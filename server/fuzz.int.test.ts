@@ -9,9 +9,9 @@ import { after, before, it } from "node:test";
 import { create, toBinary } from "@bufbuild/protobuf";
 import fc from "fast-check";
 import { SayHelloRequestSchema } from "../gen/hello/v1/hello_pb.js";
+import { grpcFrame, h2Request } from "../scripts/kit/wire-probes.js";
 import type { RunningServer } from "./app.js";
 import { startTestServer } from "./testing.js";
-import { grpcFrame, h2Request } from "./wire-probes.js";
 
 let server: RunningServer;
 const unhandled: unknown[] = [];

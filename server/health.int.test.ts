@@ -5,13 +5,17 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import * as grpc from "@grpc/grpc-js";
-import {
-  HealthCheckRequestSchema,
-  type HealthCheckResponse,
-  HealthCheckResponseSchema,
-  HealthCheckResponse_ServingStatus as Status,
-} from "../gen/grpc/health/v1/health_pb.js";
+import { healthV1 } from "@hello-metadata/grpc-services";
 import type { RunningServer } from "./app.js";
+
+const {
+  HealthCheckRequestSchema,
+  HealthCheckResponseSchema,
+  HealthCheckResponse_ServingStatus: Status,
+} = healthV1;
+type HealthCheckResponse = healthV1.HealthCheckResponse;
+type Status = healthV1.HealthCheckResponse_ServingStatus;
+
 import { startTestServer } from "./testing.js";
 
 const serialize = (service: string) =>

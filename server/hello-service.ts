@@ -1,21 +1,6 @@
 import { create } from "@bufbuild/protobuf";
+import { Code, ConnectError, type HandlerContext, type ServiceImpl } from "@connectrpc/connect";
 import {
-  Code,
-  ConnectError,
-  type ContextValues,
-  type HandlerContext,
-  type ServiceImpl,
-} from "@connectrpc/connect";
-import {
-  type HelloService,
-  type HopReport,
-  type MetadataEntry,
-  type MetadataKeys,
-  MetadataKeysSchema,
-  type SayHelloResponse,
-} from "../gen/hello/v1/hello_pb.js";
-import {
-  appendToOutgoingContext,
   callOptions,
   encodeStandardBase64,
   fromIncomingContext,
@@ -24,18 +9,27 @@ import {
   sendHeader,
   setHeader,
   setTrailer,
-} from "../metadata/index.js";
+} from "@hello-metadata/metadata";
+import {
+  type HelloService,
+  type HopReport,
+  type MetadataEntry,
+  type MetadataKeys,
+  MetadataKeysSchema,
+  type SayHelloResponse,
+} from "../gen/hello/v1/hello_pb.js";
 import type { Downstream } from "./downstream.js";
+import { deadlineOf, forwardContext, forwardedTimeout, type HopOptions } from "./hops.js";
+import { limits } from "./limits.js";
 import { appMetadataKeys } from "./metadata-keys.js";
 
-/** What the service needs from the server around it. */
-export interface HelloServiceOptions {
+/**
+ * What the service needs from the server around it; `self` also names the
+ * server in `x-served-by`.
+ */
+export interface HelloServiceOptions extends HopOptions {
   /** The next HelloService, called for hops. */
   readonly downstream: Downstream;
-  /** Incoming keys forwarded to the downstream; everything else stays here. */
-  readonly forwardAllowList: readonly string[];
-  /** This server's address, as it names itself in `x-hello-via` and `x-served-by`. */
-  readonly self: () => string;
   /**
    * How response metadata is written: through the library (`setHeader`,
    * `sendHeader`, `setTrailer`, the default), or straight into Connect-ES's
@@ -64,8 +58,7 @@ function copyInto(target: Headers, md: MD): void {
     for (const v of vs) if (typeof v === "string") target.append(k, v);
 }
 
-const maxHops = 8;
-const maxDelayMs = 60_000;
+const { maxHops, maxDelayMs, maxStreamCount, maxStreamIntervalMs } = limits;
 
 /** The keys this server sets on every response, derived from the one declaration. */
 const keysSet: MetadataKeys = create(MetadataKeysSchema, {
@@ -128,8 +121,11 @@ export function createHelloService(options: HelloServiceOptions): ServiceImpl<ty
         requireName(req.name);
         const count = req.count === 0 ? 3 : req.count;
         const interval = req.intervalMs === 0 ? 200 : req.intervalMs;
-        check(count <= 100, `count must be at most 100, got ${count}`);
-        check(interval <= 10_000, `interval_ms must be at most 10000, got ${interval}`);
+        check(count <= maxStreamCount, `count must be at most ${maxStreamCount}, got ${count}`);
+        check(
+          interval <= maxStreamIntervalMs,
+          `interval_ms must be at most ${maxStreamIntervalMs}, got ${interval}`,
+        );
         const failCode = statusCode(req.failCode);
         // Headers go before the first message, as grpc.SendHeader does.
         sendHeader(ctx, responseHeaders(options));
@@ -167,32 +163,6 @@ function response(message: string, here: HopReport, further: HopReport[]): SayHe
   };
 }
 
-/**
- * Builds the downstream call's context from the incoming metadata with
- * `appendToOutgoingContext`: allow-listed keys go on, this hop adds its
- * address to `x-hello-via`, and every other key is reported as dropped.
- */
-function forwardContext(
-  parent: ContextValues,
-  incoming: MD,
-  options: HelloServiceOptions,
-): { values: ContextValues; dropped: string[] } {
-  const allowed = new Set(options.forwardAllowList);
-  const kv: (string | Uint8Array)[] = [];
-  const dropped: string[] = [];
-  for (const [key, values] of incoming.entries()) {
-    if (key === appMetadataKeys.via) continue;
-    if (!allowed.has(key)) {
-      dropped.push(key);
-      continue;
-    }
-    for (const v of values) kv.push(key, v);
-  }
-  for (const v of incoming.get(appMetadataKeys.via)) kv.push(appMetadataKeys.via, v);
-  kv.push(appMetadataKeys.via, options.self());
-  return { values: appendToOutgoingContext(parent, ...kv), dropped };
-}
-
 /** The incoming metadata as response entries; binary values as base64. */
 function entries(md: MD): MetadataEntry[] {
   return md.entries().map(([key, values]) => ({
@@ -200,24 +170,6 @@ function entries(md: MD): MetadataEntry[] {
     key,
     values: values.map((v) => (typeof v === "string" ? v : encodeStandardBase64(v))),
   }));
-}
-
-/** The remaining deadline in whole milliseconds, rounded down; undefined when none. */
-function deadlineOf(ctx: HandlerContext): bigint | undefined {
-  const ms = ctx.timeoutMs();
-  return ms === undefined ? undefined : BigInt(Math.max(0, Math.floor(ms)));
-}
-
-/**
- * The timeout for a downstream call: what is left of ours in whole
- * milliseconds, less 1 ms for the hop itself. Deadlines travel in whole
- * milliseconds and clocks tick in them, so without the allowance a fast hop
- * could hand on exactly the time it was given; with it, the downstream never
- * gets more time than we have and every hop's deadline is strictly smaller.
- */
-function forwardedTimeout(ctx: HandlerContext): number | undefined {
-  const ms = ctx.timeoutMs();
-  return ms === undefined ? undefined : Math.max(1, Math.floor(ms) - 1);
 }
 
 function requireName(name: string): void {

@@ -4,12 +4,12 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { Code, ConnectError, createClient } from "@connectrpc/connect";
 import { createNodeHttpClient } from "@connectrpc/connect-node";
-import { HelloService } from "../gen/hello/v1/hello_pb.js";
 import {
   appendToOutgoingContext,
   callOptions,
   createMetadataTransport,
-} from "../metadata/index.js";
+} from "@hello-metadata/metadata";
+import { HelloService } from "../gen/hello/v1/hello_pb.js";
 import { type ServerProcess, spawnServer } from "./testing.js";
 
 let a: ServerProcess;

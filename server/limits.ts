@@ -1,14 +1,20 @@
+import { interopMetadataBytes } from "@hello-metadata/metadata";
+import type { ServerLimits } from "@hello-metadata/node-server";
+
 /**
- * The limits the server enforces, in one place; README "Limits and guarantees" states them.
+ * Every limit this server enforces, in one place; README "Limits and
+ * guarantees" states them with what a client gets past each. The engine's
+ * limits (`ServerLimits`, documented in @hello-metadata/node-server) are all
+ * set here explicitly, so none is a default nobody chose.
  */
 export const limits = {
   /**
    * Request metadata, counted as HPACK counts a header list (RFC 7541
-   * §4.1: name + value + 32 per field) over the metadata keys only. gRPC
-   * implementations interoperate at 8 KiB; past it the call fails with
+   * §4.1: name + value + 32 per field) over the metadata keys only: the
+   * 8 KiB gRPC implementations interoperate at. Past it the call fails with
    * `ResourceExhausted`.
    */
-  maxMetadataBytes: 8 * 1024,
+  maxMetadataBytes: interopMetadataBytes,
   /**
    * All request header bytes Node accepts before any RPC code runs (HTTP/1.1
    * `maxHeaderSize`, HTTP/2 `maxHeaderListSize`). Larger requests are refused
@@ -33,7 +39,15 @@ export const limits = {
   idleTimeoutMs: 60_000,
   /** How long in-flight calls get to finish after SIGTERM before the server exits anyway. */
   shutdownGraceMs: 10_000,
-};
+  /** `SayHelloRequest.hops`: servers a call may chain through; past it, `InvalidArgument`. */
+  maxHops: 8,
+  /** `SayHelloRequest.delay_ms`; past it, `InvalidArgument`. */
+  maxDelayMs: 60_000,
+  /** `SayHelloStreamRequest.count`; past it, `InvalidArgument`. */
+  maxStreamCount: 100,
+  /** `SayHelloStreamRequest.interval_ms`; past it, `InvalidArgument`. */
+  maxStreamIntervalMs: 10_000,
+} satisfies ServerLimits & Record<string, number>;
 
-/** The subset of {@link limits} a server can be started with (tests shorten the timeouts). */
+/** The limits a server can be started with (tests shorten the timeouts). */
 export type Limits = typeof limits;

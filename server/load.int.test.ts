@@ -9,13 +9,9 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { type Protocol, runLoad, summarize } from "../scripts/load/h2-calls.js";
-import { h2loadUserAgent, requireH2load, runH2load } from "../scripts/load/h2load.js";
-import {
-  type LoadServer,
-  loggedCalls,
-  startServerProcess,
-} from "../scripts/load/server-process.js";
+import { type Protocol, runLoad, summarize } from "../scripts/kit/h2-calls.js";
+import { h2loadUserAgent, requireH2load, runH2load } from "../scripts/kit/h2load.js";
+import { type LoadServer, loggedCalls, startServerProcess } from "../scripts/kit/server-process.js";
 
 const callsPerRun = 2_500; // × 2 clients × 2 protocols = 10,000 calls
 const shape = { connections: 4, streams: 32 };

@@ -1,6 +1,8 @@
-import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
+import { ConnectError, type Interceptor } from "@connectrpc/connect";
+import { codeToString } from "@connectrpc/connect/protocol-connect";
+import { defaultSafeKeys, redactMD } from "@hello-metadata/metadata";
+import { readMetadata, rpcProtocolOf } from "@hello-metadata/metadata/internal";
 import { type Logger, pino } from "pino";
-import { defaultSafeKeys, readMetadata, redactMD, rpcProtocolOf } from "../metadata/index.js";
 
 /** Creates the server's logger: JSON lines on stdout, level from LOG_LEVEL (default info). */
 export function createLogger(
@@ -27,7 +29,7 @@ export function loggingInterceptor(
     if (!logger.isLevelEnabled("info")) return next(req);
     const started = performance.now();
     const done = (error?: unknown) => {
-      const code = error === undefined ? "ok" : codeName(ConnectError.from(error).code);
+      const code = error === undefined ? "ok" : codeToString(ConnectError.from(error).code);
       let metadata: Record<string, unknown>;
       try {
         metadata = redactMD(readMetadata(req.header), { safeKeys });
@@ -58,11 +60,6 @@ export function loggingInterceptor(
       throw e;
     }
   };
-}
-
-/** Connect's spelling of a code: `invalid_argument`, `not_found`, … */
-function codeName(code: Code): string {
-  return Code[code].replace(/([a-z])([A-Z])/g, "$1_$2").toLowerCase();
 }
 
 async function* logAtEnd<T>(messages: AsyncIterable<T>, done: (e?: unknown) => void) {

@@ -11,8 +11,8 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import { requireH2load, runH2load } from "../scripts/load/h2load.js";
-import { memoryOf, startServerProcess } from "../scripts/load/server-process.js";
+import { requireH2load, runH2load } from "../scripts/kit/h2load.js";
+import { memoryOf, startServerProcess } from "../scripts/kit/server-process.js";
 
 const boundMiB = 48;
 const rounds = 10;

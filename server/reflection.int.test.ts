@@ -10,14 +10,14 @@ import { equals, fromBinary, type MessageInitShape } from "@bufbuild/protobuf";
 import { FileDescriptorProtoSchema } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError, createClient } from "@connectrpc/connect";
 import { createGrpcTransport, Http2SessionManager } from "@connectrpc/connect-node";
-import {
-  ServerReflection,
-  type ServerReflectionRequestSchema,
-  type ServerReflectionResponse,
-} from "../gen/grpc/reflection/v1/reflection_pb.js";
-import { ServerReflection as ServerReflectionV1alpha } from "../gen/grpc/reflection/v1alpha/reflection_pb.js";
+import { reflectionV1, reflectionV1alpha } from "@hello-metadata/grpc-services";
 import { file_hello_v1_hello } from "../gen/hello/v1/hello_pb.js";
 import type { RunningServer } from "./app.js";
+
+const { ServerReflection } = reflectionV1;
+const ServerReflectionV1alpha = reflectionV1alpha.ServerReflection;
+type ServerReflectionResponse = reflectionV1.ServerReflectionResponse;
+
 import { debianPython } from "./interop/clients.js";
 import { startTestServer } from "./testing.js";
 
@@ -131,7 +131,7 @@ describe("python grpcio (server/interop/python_reflection.py)", () => {
   }
 });
 
-type Request = MessageInitShape<typeof ServerReflectionRequestSchema>;
+type Request = MessageInitShape<typeof reflectionV1.ServerReflectionRequestSchema>;
 
 /** Sends `requests` on one reflection stream; resolves with the responses. */
 async function reflect(

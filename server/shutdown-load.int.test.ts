@@ -19,8 +19,8 @@ import {
   runLoad,
   sayHelloPath,
   summarize,
-} from "../scripts/load/h2-calls.js";
-import { type LoadServer, startServerProcess } from "../scripts/load/server-process.js";
+} from "../scripts/kit/h2-calls.js";
+import { type LoadServer, startServerProcess } from "../scripts/kit/server-process.js";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

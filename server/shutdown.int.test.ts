@@ -5,8 +5,8 @@ import { connect } from "node:net";
 import { describe, it } from "node:test";
 import { createClient } from "@connectrpc/connect";
 import { createNodeHttpClient } from "@connectrpc/connect-node";
+import { createMetadataTransport } from "@hello-metadata/metadata";
 import { HelloService } from "../gen/hello/v1/hello_pb.js";
-import { createMetadataTransport } from "../metadata/index.js";
 import { spawnServer } from "./testing.js";
 
 const client = (url: string, protocol: "grpc" | "connect", httpVersion: "1.1" | "2") =>

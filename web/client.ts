@@ -1,6 +1,6 @@
 import type { Transport } from "@connectrpc/connect";
 import { createConnectTransport, createGrpcWebTransport } from "@connectrpc/connect-web";
-import { captureFetch, clientMetadataInterceptor } from "../metadata/client.js";
+import { captureFetch, clientMetadataInterceptor } from "@hello-metadata/metadata";
 
 /** The protocols the page can speak, as the protocol switch names them. */
 export const protocols = {

@@ -1,9 +1,14 @@
 import type { ContextValues } from "@connectrpc/connect";
-import { isBinaryKey } from "../metadata/binary.js";
-import { type AnyMDValue, MD } from "../metadata/md.js";
-import { appendToOutgoingContext } from "../metadata/outgoing-context.js";
-import { checkWritableKey, validateMD } from "../metadata/validate.js";
-import { metadataLimitBytes, metadataSize } from "./metadata-size.js";
+import {
+  type AnyMDValue,
+  appendToOutgoingContext,
+  checkWritableKey,
+  interopMetadataBytes,
+  isBinaryKey,
+  MD,
+  metadataSize,
+  validateMD,
+} from "@hello-metadata/metadata";
 import { type ValueEncoding, valueToBytes } from "./value-bytes.js";
 
 /** The outgoing-metadata editor: rows of key/value, each optionally binary. */
@@ -73,11 +78,12 @@ export function createEditor(
     const md = new MD();
     for (const li of rows()) {
       const r = readRow(li);
-      if (r && "key" in r) md.append(r.key, r.value as never);
+      if (r && "key" in r) md.append(r.key, r.value);
     }
     // The browser adds user-agent to every request, and the server counts it.
     const total = metadataSize(md) + `user-agent${navigator.userAgent}`.length + 32;
-    const over = total - metadataLimitBytes;
+    // The server's limit is the interop size the library names (server/limits.ts uses it).
+    const over = total - interopMetadataBytes;
     size.textContent = String(total);
     size.parentElement?.classList.toggle("over", over > 0);
     warning.textContent =
@@ -185,7 +191,7 @@ function readRow(li: HTMLLIElement): RowResult {
   }
   const md = new MD();
   try {
-    md.append(key, value as never);
+    md.append(key, value);
   } catch (e) {
     return {
       field: "value",

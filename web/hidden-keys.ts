@@ -1,5 +1,5 @@
+import type { MD } from "@hello-metadata/metadata";
 import type { MetadataKeys } from "../gen/hello/v1/hello_pb.js";
-import type { MD } from "../metadata/md.js";
 
 /** A key the server set on the response that the page could not read. */
 export interface HiddenKey {

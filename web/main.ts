@@ -1,6 +1,6 @@
 // The page: wires the form to a call, and the call's outcome to the views.
 import { Code } from "@connectrpc/connect";
-import { MD } from "../metadata/md.js";
+import { MD } from "@hello-metadata/metadata";
 import { readCallSettings } from "./call-settings.js";
 import { apiBase, isCrossOrigin, protocols } from "./client.js";
 import { byId, el, ms } from "./dom.js";

@@ -1,7 +1,6 @@
 import { Code, type ConnectError } from "@connectrpc/connect";
+import { encodeStandardBase64, type MD } from "@hello-metadata/metadata";
 import { type MetadataEntry, MetadataKeysSchema } from "../gen/hello/v1/hello_pb.js";
-import { encodeStandardBase64 } from "../metadata/binary.js";
-import type { MD } from "../metadata/md.js";
 import { byId, el } from "./dom.js";
 import type { HiddenKey } from "./hidden-keys.js";
 

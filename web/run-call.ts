@@ -1,5 +1,6 @@
 import { ConnectError, type ContextValues } from "@connectrpc/connect";
 import { createAsyncIterable } from "@connectrpc/connect/protocol";
+import { callOptions, header, MD, trailer } from "@hello-metadata/metadata";
 import {
   HelloService,
   type MetadataKeys,
@@ -7,8 +8,6 @@ import {
   type SayHelloResponse,
   type SayHelloStreamResponse,
 } from "../gen/hello/v1/hello_pb.js";
-import { callOptions, header, trailer } from "../metadata/client.js";
-import { MD } from "../metadata/md.js";
 import type { CallSettings } from "./call-settings.js";
 import { createHelloTransport } from "./client.js";
 import { createWireTap, type WireRecord } from "./wire-tap.js";

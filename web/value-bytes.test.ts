@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { encodeStandardBase64 } from "@hello-metadata/metadata";
 import fc from "fast-check";
-import { encodeStandardBase64 } from "../metadata/binary.js";
 import { valueToBytes } from "./value-bytes.js";
 
 describe("valueToBytes", () => {

@@ -1,7 +1,7 @@
-import { decodeBinaryValues } from "../metadata/binary.js";
-
 /** How a binary (`-bin`) value is typed into the editor. */
 export type ValueEncoding = "hex" | "base64" | "text";
+
+import { decodeBinaryValues } from "@hello-metadata/metadata";
 
 /**
  * Converts what was typed for a binary metadata value into its bytes:

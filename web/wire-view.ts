@@ -1,5 +1,4 @@
-import type { MD } from "../metadata/md.js";
-import { isProtocolHeader } from "../metadata/reserved.js";
+import { isProtocolHeader, type MD } from "@hello-metadata/metadata";
 import { type Protocol, protocols } from "./client.js";
 import { el, ms } from "./dom.js";
 import type { HiddenKey } from "./hidden-keys.js";

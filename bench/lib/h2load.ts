@@ -5,7 +5,7 @@ import { execFile } from "node:child_process";
 import { readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { type H2loadReport, parseReport, percentile } from "../../scripts/load/h2load.js";
+import { type H2loadReport, parseReport, percentile } from "../../scripts/kit/h2load.js";
 import { type Row, requestBody, requestHeaders, sayHelloPath } from "./wire.js";
 
 const run = promisify(execFile);

@@ -4,7 +4,7 @@
 // checker (check.ts) judges answers with `judgeAnswer`.
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import { SayHelloRequestSchema, SayHelloResponseSchema } from "../../gen/hello/v1/hello_pb.js";
-import { requestBody as loadRequestBody } from "../../scripts/load/h2-calls.js";
+import { requestBody as loadRequestBody } from "../../scripts/kit/h2-calls.js";
 
 /** How the request and answer are framed. */
 export type Encoding = "grpc" | "connect-json" | "connect-proto" | "grpc-web";

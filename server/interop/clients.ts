@@ -10,12 +10,6 @@ import { Code, ConnectError, createClient } from "@connectrpc/connect";
 import { createNodeHttpClient, Http2SessionManager } from "@connectrpc/connect-node";
 import * as grpc from "@grpc/grpc-js";
 import {
-  HelloService,
-  type MetadataEntry,
-  SayHelloRequestSchema,
-  SayHelloResponseSchema,
-} from "../../gen/hello/v1/hello_pb.js";
-import {
   appendToOutgoingContext,
   callOptions,
   createMetadataTransport,
@@ -23,7 +17,13 @@ import {
   header,
   MD,
   trailer,
-} from "../../metadata/index.js";
+} from "@hello-metadata/metadata";
+import {
+  HelloService,
+  type MetadataEntry,
+  SayHelloRequestSchema,
+  SayHelloResponseSchema,
+} from "../../gen/hello/v1/hello_pb.js";
 import { curl } from "../testing.js";
 import { metadataToJson, sayHelloWithGrpcJs } from "./grpc-js-client.js";
 

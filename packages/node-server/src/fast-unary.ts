@@ -1,0 +1,125 @@
+import type { DescMessage, MessageShape } from "@bufbuild/protobuf";
+import { fromBinary, fromJsonString } from "@bufbuild/protobuf";
+import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
+import { parseTimeout as parseConnectTimeout } from "@connectrpc/connect/protocol-connect";
+import { parseTimeout as parseGrpcTimeout } from "@connectrpc/connect/protocol-grpc";
+import { type WireFormat, wireFormatOf } from "@hello-metadata/metadata/internal";
+import { singleEnvelope } from "./envelope.js";
+import type { LazySignal } from "./lazy-signal.js";
+import { invokeUnary, type UnarySpec, unaryContext } from "./unary-invoke.js";
+import { type FastResponse, unaryResponse } from "./unary-response.js";
+
+/**
+ * The wire format of a unary request the fast path serves, or undefined
+ * when Connect-ES should handle it: the fast path takes binary gRPC and
+ * gRPC-Web and Connect unary (JSON or binary), uncompressed; anything else
+ * (other codecs, compression, gRPC-Web text, Connect streaming) goes to
+ * Connect-ES.
+ */
+export function fastFormatOf(
+  contentType: string | undefined,
+  header: (name: string) => string | undefined,
+): WireFormat | undefined {
+  const format = wireFormatOf(contentType);
+  if (!format || format.text || format.stream) return undefined;
+  if (format.protocol === "connect") {
+    return identity(header("content-encoding")) ? format : undefined;
+  }
+  return format.codec === "proto" && identity(header("grpc-encoding")) ? format : undefined;
+}
+
+function identity(encoding: string | undefined): boolean {
+  return encoding === undefined || encoding === "identity";
+}
+
+/** One unary call as the adapter hands it over. */
+export interface FastRequest {
+  readonly url: string;
+  readonly header: Headers;
+  readonly body: Uint8Array;
+  /** Aborted by the adapter when the client goes away; the deadline aborts it too. */
+  readonly abort: LazySignal;
+}
+
+const responseContentType = {
+  grpc: "application/grpc+proto",
+  "grpc-web": "application/grpc-web+proto",
+  json: "application/json",
+  proto: "application/proto",
+} as const;
+
+const jsonRead = { ignoreUnknownFields: true };
+const utf8Decoder = new TextDecoder("utf-8", { fatal: true });
+
+/**
+ * Runs unary calls on the happy path without Connect-ES's streaming
+ * pipeline: one buffered body, one parse, the interceptors and the service
+ * run as Connect-ES's `invokeUnaryImplementation` runs them (see
+ * unary-invoke.ts), one serialized answer (see unary-response.ts). The
+ * call's signal is lazy (see LazySignal).
+ *
+ * Connect-ES stays the source of truth: `run` returns undefined whenever the
+ * request is not plainly well-formed (an envelope that lies or is
+ * compressed, a body over the limit, a message that does not parse, a bad
+ * timeout), and the adapter then hands the same bytes to Connect-ES's own
+ * handler, which answers with its exact error.
+ */
+export function createFastUnary(options: {
+  readonly interceptors: Interceptor[];
+  readonly readMaxBytes: number;
+}) {
+  return {
+    async run<I extends DescMessage, O extends DescMessage>(
+      spec: UnarySpec<I, O>,
+      format: WireFormat,
+      req: FastRequest,
+    ): Promise<FastResponse | undefined> {
+      const grpcLike = format.protocol !== "connect";
+      const timeout = grpcLike
+        ? parseGrpcTimeout(req.header.get("grpc-timeout"), Number.MAX_SAFE_INTEGER)
+        : parseConnectTimeout(req.header.get("connect-timeout-ms"), Number.MAX_SAFE_INTEGER);
+      if (timeout.error) return undefined;
+      const payload = grpcLike ? singleEnvelope(req.body, options.readMaxBytes) : req.body;
+      if (payload === undefined || payload.byteLength > options.readMaxBytes) return undefined;
+      const input = parse(spec.method.input, format, payload);
+      if (input === undefined) return undefined;
+
+      const contentType = grpcLike
+        ? responseContentType[format.protocol]
+        : responseContentType[format.codec];
+      const context = unaryContext(spec, format.protocol, contentType, {
+        url: req.url,
+        header: req.header,
+        abort: req.abort,
+        timeoutMs: timeout.timeoutMs,
+      });
+      let output: MessageShape<O> | undefined;
+      let error: ConnectError | undefined;
+      try {
+        output = await invokeUnary(spec, context, input, options.interceptors);
+      } catch (e) {
+        error =
+          e instanceof ConnectError
+            ? e
+            : new ConnectError("internal error", Code.Internal, undefined, undefined, e);
+      } finally {
+        req.abort.done();
+      }
+      return unaryResponse(spec.method.output, format, context, output, error);
+    },
+  };
+}
+
+function parse<I extends DescMessage>(
+  schema: I,
+  format: WireFormat,
+  payload: Uint8Array,
+): MessageShape<I> | undefined {
+  try {
+    return format.codec === "json"
+      ? fromJsonString(schema, utf8Decoder.decode(payload), jsonRead)
+      : fromBinary(schema, payload);
+  } catch {
+    return undefined; // Connect-ES reparses and words the error.
+  }
+}

@@ -1,0 +1,146 @@
+import type { DescMessage, MessageShape } from "@bufbuild/protobuf";
+import { create, isMessage } from "@bufbuild/protobuf";
+import {
+  createContextValues,
+  type HandlerContext,
+  type Interceptor,
+  type MethodImplSpec,
+  type UnaryRequest,
+  type UnaryResponse,
+} from "@connectrpc/connect";
+import type { RpcProtocol } from "@hello-metadata/metadata/internal";
+import { FastHeaders } from "./fast-headers.js";
+import type { LazySignal } from "./lazy-signal.js";
+
+/** A unary method as a router registered it. */
+export type UnarySpec<
+  I extends DescMessage = DescMessage,
+  O extends DescMessage = DescMessage,
+> = MethodImplSpec<I, O> & { kind: "unary" };
+
+/** Where the handler context rides on a request through the interceptors. */
+const contextOf = Symbol("hello-metadata handler context");
+type CarryingRequest = UnaryRequest & { [contextOf]: HandlerContext };
+type Next = (req: UnaryRequest) => Promise<UnaryResponse>;
+
+/** Interceptor chains, built once per method and interceptor list, not per call. */
+const chains = new WeakMap<object, WeakMap<Interceptor[], Next>>();
+
+/**
+ * A handler context for one unary call, as Connect-ES builds one: the
+ * response headers start with the content type, gRPC trailers with status 0,
+ * and the deadline (if any) arms the lazy signal.
+ */
+export function unaryContext(
+  spec: UnarySpec,
+  protocol: RpcProtocol,
+  responseContentType: string,
+  call: {
+    readonly url: string;
+    readonly header: Headers;
+    readonly abort: LazySignal;
+    readonly timeoutMs: number | undefined;
+  },
+): HandlerContext {
+  const deadline = call.timeoutMs === undefined ? undefined : Date.now() + call.timeoutMs;
+  if (deadline !== undefined) call.abort.setDeadline(deadline);
+  const signalSource = call.abort;
+  return {
+    method: spec.method,
+    service: spec.method.parent,
+    get signal() {
+      return signalSource.signal;
+    },
+    timeoutMs: () => (deadline === undefined ? undefined : deadline - Date.now()),
+    requestMethod: "POST",
+    requestHeader: call.header,
+    responseHeader: new FastHeaders({ "content-type": responseContentType }),
+    responseTrailer: new FastHeaders(protocol === "connect" ? undefined : { "grpc-status": "0" }),
+    protocolName: protocol,
+    values: createContextValues(),
+    url: call.url,
+  };
+}
+
+/**
+ * Runs the interceptors and the implementation, as Connect-ES's
+ * `invokeUnaryImplementation` does (same request and response objects, same
+ * header copying), with the chain built once per method and the signal left
+ * lazy.
+ */
+export async function invokeUnary<I extends DescMessage, O extends DescMessage>(
+  spec: UnarySpec<I, O>,
+  context: HandlerContext,
+  input: MessageShape<I>,
+  interceptors: Interceptor[],
+): Promise<MessageShape<O>> {
+  const next = chainOf(spec, interceptors);
+  const request = {
+    stream: false as const,
+    message: input,
+    method: spec.method,
+    service: spec.method.parent,
+    requestMethod: context.requestMethod,
+    url: context.url,
+    header: context.requestHeader,
+    contextValues: context.values,
+    get signal() {
+      return context.signal;
+    },
+    [contextOf]: context,
+  };
+  const res = await next(request as unknown as UnaryRequest);
+  if (res.header !== context.responseHeader) replaceHeaders(context.responseHeader, res.header);
+  if (res.trailer !== context.responseTrailer) replaceHeaders(context.responseTrailer, res.trailer);
+  return res.message as MessageShape<O>;
+}
+
+function chainOf<I extends DescMessage, O extends DescMessage>(
+  spec: UnarySpec<I, O>,
+  interceptors: Interceptor[],
+): Next {
+  let perSpec = chains.get(spec);
+  if (!perSpec) {
+    perSpec = new WeakMap();
+    chains.set(spec, perSpec);
+  }
+  const cached = perSpec.get(interceptors);
+  if (cached) return cached;
+  const impl: Next = async (req) => {
+    const ctx = (req as CarryingRequest)[contextOf];
+    const result = await spec.impl(req.message as MessageShape<I>, handlerView(ctx, req));
+    return {
+      stream: false,
+      method: spec.method,
+      service: spec.method.parent,
+      message: isMessage(result, spec.method.output) ? result : create(spec.method.output, result),
+      header: ctx.responseHeader,
+      trailer: ctx.responseTrailer,
+    } as UnaryResponse;
+  };
+  // Interceptors wrap from the last to the first, as Connect-ES's
+  // applyInterceptors does. They are typed for any request and response;
+  // a unary chain only ever passes unary ones.
+  const chain = interceptors.reduceRight<Next>(
+    (inner, interceptor) => interceptor(inner as Parameters<Interceptor>[0]) as Next,
+    impl,
+  );
+  perSpec.set(interceptors, chain);
+  return chain;
+}
+
+/** The handler's view of the call: the context, with what interceptors changed on the request. */
+function handlerView(ctx: HandlerContext, req: UnaryRequest): HandlerContext {
+  if (req.header === ctx.requestHeader && req.contextValues === ctx.values) return ctx;
+  return Object.create(ctx, {
+    requestHeader: { value: req.header },
+    values: { value: req.contextValues },
+  }) as HandlerContext;
+}
+
+function replaceHeaders(to: Headers, from: Headers): void {
+  for (const key of [...to.keys()]) to.delete(key);
+  from.forEach((value, key) => {
+    to.set(key, value);
+  });
+}
