@@ -86,8 +86,7 @@ export function h2Request(
     timeoutMs = 5_000,
   }: { session?: http2.ClientHttp2Session; endBody?: boolean; timeoutMs?: number } = {},
 ): Promise<H2Result> {
-  const own = session ?? http2.connect(url);
-  own.on("error", () => {});
+  const own = session ?? http2.connect(url).on("error", () => {});
   return new Promise((resolve) => {
     const req = own.request({ ":method": "POST", ...headers });
     const chunks: Buffer[] = [];

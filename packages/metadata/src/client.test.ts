@@ -2,8 +2,15 @@
 // and which protocol a request speaks.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import type { DescMethodUnary } from "@bufbuild/protobuf";
+import { type CallOptions, createClient, createRouterTransport } from "@connectrpc/connect";
+import { callOptions, header, trailer } from "./call-options.js";
+import { clientMetadataInterceptor } from "./client.js";
 import { splitErrorMetadata, subtractHeaders } from "./error-metadata.js";
+import { MD } from "./md.js";
 import { rpcProtocolOf } from "./protocol.js";
+import { echoService } from "./testing.js";
+import type { MetadataError } from "./validate.js";
 
 const obj = (h: Headers) => Object.fromEntries(h.entries());
 
@@ -59,4 +66,35 @@ describe("rpcProtocolOf", () => {
     it(`${ct} → ${want}`, () =>
       assert.equal(rpcProtocolOf(new Headers({ "content-type": ct })), want));
   }
+});
+
+describe("clientMetadataInterceptor reads responses leniently", () => {
+  it("a response header that cannot be decoded is dropped and reported; the call succeeds", async () => {
+    const transport = createRouterTransport(
+      (router) => {
+        router.rpc(echoService.methods[0] as DescMethodUnary, (req, ctx) => {
+          ctx.responseHeader.set("x-bad-bin", "not base64!");
+          ctx.responseHeader.set("x-good", "kept");
+          ctx.responseTrailer.set("x-bad-bin", "also not base64!");
+          return req;
+        });
+      },
+      { transport: { interceptors: [clientMetadataInterceptor({ onInvalidMetadata: report })] } },
+    );
+    const reported: string[] = [];
+    function report(e: MetadataError) {
+      reported.push(e.key);
+    }
+    const h = new MD();
+    const t = new MD();
+    const client = createClient(echoService, transport) as unknown as {
+      say(req: { value: string }, options: CallOptions): Promise<{ value: string }>;
+    };
+    const res = await client.say({ value: "hi" }, callOptions(undefined, header(h), trailer(t)));
+    assert.equal(res.value, "hi");
+    assert.deepEqual(h.get("x-good"), ["kept"]);
+    assert.equal(h.has("x-bad-bin"), false);
+    assert.equal(t.has("x-bad-bin"), false);
+    assert.deepEqual(reported, ["x-bad-bin", "x-bad-bin"]);
+  });
 });

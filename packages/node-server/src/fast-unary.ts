@@ -87,6 +87,17 @@ export function createFastUnary(options: {
       const contentType = grpcLike
         ? responseContentType[format.protocol]
         : responseContentType[format.codec];
+      if (timeout.timeoutMs !== undefined && timeout.timeoutMs <= 0) {
+        // A deadline that has already passed: the handler does not run (grpc-go does the same).
+        const expired = new ConnectError("the operation timed out", Code.DeadlineExceeded);
+        const context = unaryContext(spec, format.protocol, contentType, {
+          url: req.url,
+          header: req.header,
+          abort: req.abort,
+          timeoutMs: 0,
+        });
+        return unaryResponse(spec.method.output, format, context, undefined, expired);
+      }
       const context = unaryContext(spec, format.protocol, contentType, {
         url: req.url,
         header: req.header,
