@@ -89,6 +89,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     port: options.port,
     host: options.host,
     limits,
+    log: logger,
     interceptors,
     routes: routes({
       metadataWrites: metadataOn ? "library" : "plain",
@@ -103,11 +104,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       if (metadataOn && route.rpc) extra["x-request-id"] = assignRequestId(headers);
       return extra;
     },
-    fallback(req, res: Responder) {
-      if (req.method === "GET" || req.method === "HEAD") {
-        void serveStatic(req, res);
-        return;
-      }
+    fallback(req, res: Responder): void | Promise<void> {
+      if (req.method === "GET" || req.method === "HEAD") return serveStatic(req, res);
       res.writeHead(404, { "content-type": "text/plain; charset=utf-8" });
       res.end("not found\n");
     },

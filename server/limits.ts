@@ -23,19 +23,47 @@ export const limits = {
   maxHeaderBytes: 64 * 1024,
   /** Largest request message, in bytes; past it, `ResourceExhausted`. */
   maxRequestBytes: 1024 * 1024,
-  /** Concurrent HTTP/2 streams per connection (SETTINGS_MAX_CONCURRENT_STREAMS). */
+  /** Concurrent HTTP/2 streams per connection (SETTINGS_MAX_CONCURRENT_STREAMS); more are refused. */
   maxConcurrentStreams: 256,
+  /** Open HTTP/2 streams one client address may hold across its connections; more are refused. */
+  maxStreamsPerClient: 1024,
+  /** Open HTTP/2 streams in the whole process; more are refused (REFUSED_STREAM). */
+  maxStreams: 8192,
+  /** Open connections in the whole process (kept 64 under the descriptor limit); more are closed at once. */
+  maxConnections: 4096,
+  /** File descriptors kept free under the process's limit, so it can always accept and shed. */
+  descriptorHeadroom: 64,
   /** Connections one client address may hold open at once; more are closed at once. */
   maxConnectionsPerClient: 256,
+  /** New connections one client address may open in a burst; more are closed at once. */
+  maxNewConnectionsPerClient: 200,
+  /** New connections per second one client address may open, sustained. */
+  newConnectionsPerClientPerSecond: 100,
+  /**
+   * Streams a client may reset per second on one connection; past it the
+   * connection gets GOAWAY and the client's new connections are refused for
+   * 1 s, doubling on repeats up to 30 s (rapid reset).
+   */
+  maxResetsPerSecond: 200,
+  /** Response bytes one stream may have waiting for a slow reader; past it the handler waits. */
+  maxPendingBytesPerStream: 256 * 1024,
+  /** Response bytes one connection may have waiting; past it its new streams are refused. */
+  maxPendingBytesPerConnection: 4 * 1024 * 1024,
+  /** Response bytes the whole process may have waiting; past it new streams are refused. */
+  maxPendingBytesTotal: 64 * 1024 * 1024,
+  /** How long a stream may have bytes waiting while its reader takes none; then it is reset. */
+  stallTimeoutMs: 10_000,
   /** How long a new connection may stay silent before its first bytes arrive. */
   firstBytesTimeoutMs: 10_000,
   /** How long a client may take to send its request headers (HTTP/1.1). */
   headersTimeoutMs: 10_000,
-  /** How long a whole request may take to arrive (HTTP/1.1). */
+  /** How long a whole request may take to arrive (HTTP/1.1; a unary call's body on HTTP/2). */
   requestTimeoutMs: 30_000,
-  /** How long an HTTP/2 stream may see no traffic either way before it is reset. */
-  streamIdleTimeoutMs: 30_000,
-  /** How long an HTTP/2 connection may stay idle. */
+  /** How long an HTTP/2 connection with open streams may be silent before it is pinged. */
+  keepaliveIntervalMs: 30_000,
+  /** How long a ping may go unanswered before the connection is closed as dead. */
+  keepaliveTimeoutMs: 20_000,
+  /** How long an HTTP/2 connection may have no open stream before it is closed. */
   idleTimeoutMs: 60_000,
   /** How long in-flight calls get to finish after SIGTERM before the server exits anyway. */
   shutdownGraceMs: 10_000,

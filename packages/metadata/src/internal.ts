@@ -5,10 +5,14 @@
 // it follows the packages' versions, not semantic versioning.
 
 export { deriveContextValues } from "./context-values.js";
+export type { HeaderSender } from "./header-sender.js";
+export { headerSenderKey } from "./header-sender.js";
 export type { Codec, RpcProtocol, WireFormat } from "./protocol.js";
 export {
   acceptedContentTypes,
   acceptPost,
+  decodeGrpcMessage,
+  encodeGrpcMessage,
   isRpcContentType,
   rpcProtocolOf,
   wireFormatOf,

@@ -1,5 +1,5 @@
 // The only platform globals this library may use: parts of the Fetch
-// standard and the console, which browsers, Node (18+), Deno, Bun and
+// and Encoding standards and the console, which browsers, Node (18+), Deno, Bun and
 // edge runtimes all provide. The package compiles with neither DOM nor Node
 // types (see tsconfig.json), so reaching for anything else — `Buffer`,
 // `process`, `window`, `document`, a `node:` module — fails to compile.
@@ -55,6 +55,16 @@ declare global {
   interface URL {
     readonly href: string;
   }
+
+  /** The Encoding standard's UTF-8 encoder and decoder. */
+  interface TextEncoder {
+    encode(input?: string): Uint8Array;
+  }
+  var TextEncoder: { new (): TextEncoder };
+  interface TextDecoder {
+    decode(input?: Uint8Array): string;
+  }
+  var TextDecoder: { new (label?: string, options?: { fatal?: boolean }): TextDecoder };
 
   interface Console {
     warn(...data: unknown[]): void;

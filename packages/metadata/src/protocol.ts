@@ -75,3 +75,52 @@ export const acceptedContentTypes =
 /** The `Accept-Post` value for a 415 answer: one content type per protocol and codec. */
 export const acceptPost =
   "application/json, application/proto, application/connect+json, application/connect+proto, application/grpc, application/grpc+json, application/grpc-web, application/grpc-web+json, application/grpc-web-text";
+
+const utf8Encoder = new TextEncoder();
+const utf8Decoder = new TextDecoder();
+
+/** Bytes `grpc-message` carries as they are: printable ASCII except `%` (gRPC PROTOCOL-HTTP2). */
+const plainMessage = /^[\x20-\x24\x26-\x7e]*$/;
+
+/**
+ * Encodes a status message for the `grpc-message` header or trailer as the
+ * gRPC spec writes it (PROTOCOL-HTTP2, "Status-Message"): the text as UTF-8,
+ * then every byte outside 0x20–0x7E, and `%` itself, as `%XX`. Spaces,
+ * commas and other printable characters stay as they are — unlike
+ * `encodeURIComponent`, which some clients do not fully undo.
+ */
+export function encodeGrpcMessage(message: string): string {
+  if (plainMessage.test(message)) return message;
+  let out = "";
+  for (const byte of utf8Encoder.encode(message)) {
+    out +=
+      byte >= 0x20 && byte <= 0x7e && byte !== 0x25
+        ? String.fromCharCode(byte)
+        : `%${byte.toString(16).toUpperCase().padStart(2, "0")}`;
+  }
+  return out;
+}
+
+/**
+ * Decodes a `grpc-message` value, whichever way it was percent-encoded (the
+ * spec's form or `encodeURIComponent`'s): each valid `%XX` becomes its byte,
+ * the bytes are read as UTF-8 (invalid sequences become U+FFFD), and a `%`
+ * not followed by two hex digits is kept as it is — as the spec asks, a bad
+ * encoding never throws and never loses the message.
+ */
+export function decodeGrpcMessage(value: string): string {
+  if (!value.includes("%")) return value;
+  const bytes: number[] = [];
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if (c === 0x25 && /^[0-9a-fA-F]{2}$/.test(value.slice(i + 1, i + 3))) {
+      bytes.push(Number.parseInt(value.slice(i + 1, i + 3), 16));
+      i += 2;
+    } else if (c < 0x80) {
+      bytes.push(c);
+    } else {
+      bytes.push(...utf8Encoder.encode(value[i] ?? ""));
+    }
+  }
+  return utf8Decoder.decode(new Uint8Array(bytes));
+}

@@ -5,6 +5,7 @@ import {
   type HandlerContext,
   type Interceptor,
 } from "@connectrpc/connect";
+import { headerSenderKey } from "./header-sender.js";
 import { newIncomingContext } from "./incoming-context.js";
 import type { MD } from "./md.js";
 import { MetadataError } from "./validate.js";
@@ -141,13 +142,19 @@ export function setHeader(ctx: HandlerContext, md: MD): void {
 }
 
 /**
- * Closes the response headers (grpc-go's `grpc.SendHeader`): `md` is merged
- * with what `setHeader` collected and the headers are marked sent, so later
- * `setHeader`/`sendHeader` calls fail. It may be called at most once, and not
- * after the headers went out. Deliberate difference from grpc-go: the bytes
- * leave with the first message of a stream (or the end of a unary call),
- * not at this call, because Connect-ES writes headers together with the
- * first body chunk; a client sees them before the first message either way.
+ * Sends the response headers (grpc-go's `grpc.SendHeader`): `md` is merged
+ * with what `setHeader` collected, the headers are marked sent (later
+ * `setHeader`/`sendHeader` calls fail), and the header block goes out now
+ * where the engine serving the call can send it ahead of the answer:
+ * `@hello-metadata/node-server` writes it at once for gRPC and gRPC-Web
+ * calls (unary and streaming) and Connect streams — an HTTP/2 HEADERS frame,
+ * or HTTP/1.1's status line and headers, flushed. Connect unary carries its
+ * status and trailers in the header block, so there the headers are closed
+ * but leave with the answer; engines without an early path (stock
+ * connect-node, express, fastify) send them with the first message. A
+ * client sees them before any message either way.
+ *
+ * It may be called at most once, and not after the headers went out.
  *
  * @throws ConnectError `Internal` when called twice or after the headers
  *   were sent, or when `md` is not valid metadata or uses a reserved key.
@@ -162,6 +169,7 @@ export function sendHeader(ctx: HandlerContext, md: MD): void {
   }
   writeChecked("sendHeader", ctx.responseHeader, md);
   state.headerSent = true;
+  ctx.values.get(headerSenderKey)?.(ctx.responseHeader);
 }
 
 /**

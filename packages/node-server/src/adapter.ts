@@ -1,39 +1,41 @@
 import type * as http from "node:http";
-import type * as http2 from "node:http2";
+import * as http2 from "node:http2";
 import {
   Code,
   type ConnectRouter,
   createConnectRouter,
+  createContextValues,
   createServiceImplSpec,
   type Interceptor,
 } from "@connectrpc/connect";
-import type { UniversalHandler, UniversalServerResponse } from "@connectrpc/connect/protocol";
-import {
-  compressionBrotli,
-  compressionGzip,
-  universalRequestFromNodeRequest,
-  universalResponseToNodeResponse,
-} from "@connectrpc/connect-node";
+import type { UniversalHandler } from "@connectrpc/connect/protocol";
+import { compressionBrotli, compressionGzip } from "@connectrpc/connect-node";
 import {
   acceptedContentTypes,
   acceptPost,
+  headerSenderKey,
   isRpcContentType,
+  type RpcProtocol,
   type WireFormat,
+  wireFormatOf,
 } from "@hello-metadata/metadata/internal";
 import { abortOnClose } from "./call-abort.js";
+import { clampTimeoutHeader } from "./deadline.js";
+import { consoleLog, type EngineLog } from "./engine-log.js";
 import { FastHeaders } from "./fast-headers.js";
 import { createFastUnary, fastFormatOf } from "./fast-unary.js";
+import { createFlowBudget, type FlowBudget } from "./flow-budget.js";
 import { checkGetQuery } from "./get-request.js";
-import { isGrpcWebText, serveGrpcWebText } from "./grpc-web-text.js";
-import type { LazySignal } from "./lazy-signal.js";
-import { reportUnlessClientGone } from "./node-errors.js";
-import type { NodeRequest, NodeResponse, Responder } from "./node-request.js";
-import { joinChunks, readBody } from "./request-body.js";
-import { writeFastHttp1, writeStream } from "./response-writer.js";
-import { writeRpcError } from "./rpc-errors.js";
+import { isGrpcWebText, serveGrpcWebText, textContentType } from "./grpc-web-text.js";
+import type { NodeRequest, NodeResponse } from "./node-request.js";
+import { bodyDeadline, readBody } from "./request-body.js";
+import { runGuarded, summarize } from "./request-context.js";
+import { http1Target, http2Target, type RequestTarget } from "./request-target.js";
+import { type ResponseSink, resetExchange, responseSink, streamSink } from "./response-sink.js";
+import { type Answer, writeAnswer } from "./response-writer.js";
+import { writePlain, writeRpcError } from "./rpc-errors.js";
 import type { UnarySpec } from "./unary-invoke.js";
-import type { FastResponse } from "./unary-response.js";
-import { absoluteUrl, withBody } from "./universal.js";
+import { universalRequest } from "./universal.js";
 
 /** Options for {@link createNodeAdapter}. */
 export interface NodeAdapterOptions {
@@ -46,9 +48,11 @@ export interface NodeAdapterOptions {
   /**
    * Answers requests for paths that are not RPCs (static files, say);
    * default: 404. Unknown RPCs (an RPC content type on an unknown path) get
-   * the protocol's `unimplemented` before this is asked.
+   * the protocol's `unimplemented` before this is asked. It may return a
+   * promise; a rejection is answered 500 (or the connection reset, if the
+   * answer had begun) and logged, never left unhandled.
    */
-  readonly fallback?: (req: NodeRequest, res: NodeResponse) => void;
+  readonly fallback?: (req: NodeRequest, res: NodeResponse) => void | Promise<void>;
   /**
    * Called once per request, before anything is written, on every path: may
    * change the request headers (a request id) and returns headers to add to
@@ -59,43 +63,89 @@ export interface NodeAdapterOptions {
     headers: http.IncomingHttpHeaders,
     route: { readonly rpc: boolean },
   ) => Record<string, string>;
+  /** Where failures are reported (default: the console, warnings and errors only). */
+  readonly log?: EngineLog;
+  /**
+   * The authority requests without one are taken to address (HTTP/1.0 may
+   * omit Host); default `localhost`. `serve` passes its own.
+   */
+  readonly authority?: () => string;
+  /**
+   * How long a unary call's request may take to arrive (default 30 s); then
+   * the call is answered `deadline_exceeded` and the exchange closed.
+   */
+  readonly requestTimeoutMs?: number;
+  /**
+   * The budget for response bytes waiting on slow readers, shared with the
+   * server's other adapters; default a budget of its own with generous
+   * limits (see flow-budget.ts). `serve` passes the one from its limits.
+   */
+  readonly flow?: FlowBudget;
 }
 
 /**
  * A Node request handler for a Connect router, like connect-node's
  * `connectNodeAdapter`: pass it to `http.createServer` or
  * `http2.createServer`. HTTP/2 servers that hand it their raw streams
- * (`handleStream`) get the unary fast path on them too.
+ * (`handleStream`) get every RPC on raw streams: the unary fast path,
+ * headers sent at `sendHeader`, and flow budgets.
  */
 export interface NodeAdapter {
-  /** Handles an HTTP/1.1 or HTTP/2 compatibility request. */
+  /** Handles an HTTP/1.1 or HTTP/2 compatibility request. Never throws. */
   (req: NodeRequest, res: NodeResponse): void;
   /**
-   * Takes a raw HTTP/2 stream if the fast path (or gRPC-Web text) serves it,
-   * and returns true; returns false, having touched nothing, so the caller
-   * can hand the stream to Node's compatibility API (and from there to this
-   * adapter as a request).
+   * Takes a raw HTTP/2 stream whose path is an RPC of this router and
+   * returns true; returns false, having touched nothing, for any other path,
+   * so the caller can hand the stream to Node's compatibility API (and from
+   * there to this adapter as a request). Never throws.
    */
-  handleStream(stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders): boolean;
+  handleStream(
+    stream: http2.ServerHttp2Stream,
+    headers: http2.IncomingHttpHeaders,
+    client?: string,
+  ): boolean;
   /** The request paths of every RPC the router serves. */
   readonly rpcPaths: ReadonlySet<string>;
 }
 
 const defaultReadMaxBytes = 4 * 1024 * 1024;
 
+/** One RPC request, whichever way it arrived. */
+interface RpcCall {
+  readonly handler: UniversalHandler;
+  readonly spec: UnarySpec | undefined;
+  readonly target: RequestTarget;
+  readonly method: string;
+  readonly httpVersion: string;
+  /** The request headers, as Connect-ES reads them. */
+  readonly header: Headers;
+  readonly contentType: string | undefined;
+  readonly body: NodeJS.ReadableStream & AsyncIterable<Uint8Array>;
+  readonly sink: ResponseSink;
+  /** Where the call's signal comes from, and how its end is marked. */
+  readonly lifetime: ReturnType<typeof abortOnClose>;
+  /** Ends the exchange now (after an answer the server gave up with). */
+  close(): void;
+}
+
 /**
  * Creates the adapter: Connect-ES's universal handlers for every RPC, plus a
  * fast path for unary calls that skips the streaming pipeline (see
  * fast-unary.ts) and gRPC-Web text, which Connect-ES does not serve (see
  * grpc-web-text.ts). Before any RPC code runs it answers, in the protocol's
- * own words, what Connect-ES would answer less clearly: an unknown method
- * (`unimplemented`), a POST with a content type no protocol uses (415 naming
- * the accepted ones), a Connect GET whose query is not usable
- * (`invalid_argument`).
+ * own words, what Connect-ES would answer less clearly or not at all: a
+ * request it cannot route (400: bad authority or target, two Host headers),
+ * an unknown method (`unimplemented`), a POST with a content type no
+ * protocol uses (415 naming the accepted ones), a Connect GET whose query is
+ * not usable (`invalid_argument`). No exception escapes a request: every
+ * entry point runs guarded (see request-context.ts).
  */
 export function createNodeAdapter(options: NodeAdapterOptions): NodeAdapter {
   const interceptors = options.interceptors ?? [];
   const readMaxBytes = options.readMaxBytes ?? defaultReadMaxBytes;
+  const log = options.log ?? consoleLog;
+  const authority = options.authority ?? (() => "localhost");
+  const flow = options.flow ?? defaultFlow();
   const router = createConnectRouter({
     interceptors,
     readMaxBytes,
@@ -109,159 +159,270 @@ export function createNodeAdapter(options: NodeAdapterOptions): NodeAdapter {
   const fast = createFastUnary({ interceptors, readMaxBytes });
   const edge: NonNullable<NodeAdapterOptions["edgeHeaders"]> = options.edgeHeaders ?? (() => ({}));
   const fallback = options.fallback ?? notFound;
+  const requestTimeoutMs = options.requestTimeoutMs ?? 30_000;
 
-  /** The fast path's answer, or Connect-ES's for the same bytes when the fast path declines. */
-  async function answerUnary(
-    handler: UniversalHandler,
-    spec: UnarySpec,
-    format: WireFormat,
-    call: { url: string; header: Headers; httpVersion: string; abort: LazySignal },
-    source: NodeJS.ReadableStream & AsyncIterable<Uint8Array>,
-  ): Promise<FastResponse | UniversalServerResponse> {
-    const { chunks, complete } = await readBody(source, readMaxBytes);
-    const { url, header, abort } = call;
-    const result = complete
-      ? await fast.run(spec, format, { url, header, body: joinChunks(chunks), abort })
-      : undefined;
-    if (result) return result;
-    const req = {
-      httpVersion: call.httpVersion,
-      method: "POST",
-      url,
-      header,
-      signal: abort.signal,
+  /**
+   * Sends the call's headers at `sendHeader` where the protocol allows it:
+   * gRPC and gRPC-Web (also as text) always answer 200 with the status in
+   * trailers or the body, and Connect streams carry theirs in the
+   * end-of-stream message; Connect unary carries its trailers in the header
+   * block, so its headers cannot go first.
+   */
+  function headerSender(format: WireFormat, sink: ResponseSink) {
+    if (format.protocol === "connect" && !format.stream) return undefined;
+    return (responseHeader: Headers): boolean => {
+      if (sink.headSent || sink.gone) return false;
+      const header = new Headers(responseHeader);
+      if (format.text) header.set("content-type", textContentType);
+      sink.head(200, header, format.protocol === "grpc", true);
+      return true;
     };
-    return handler(withBody(req, chunks, complete ? undefined : source));
+  }
+
+  /** Serves one RPC: the fast path, gRPC-Web text, or Connect-ES's handler. */
+  async function serveRpc(call: RpcCall): Promise<void> {
+    const { sink, target, lifetime } = call;
+    const format = wireFormatOf(call.contentType);
+    if (refused(call, format)) return;
+    const protocol: RpcProtocol = format?.protocol ?? "connect";
+    if (format) clampTimeoutHeader(call.header, protocol);
+    const values = createContextValues();
+    const sender = format && headerSender(format, sink);
+    if (sender) values.set(headerSenderKey, sender);
+    const abort = lifetime.abort;
+    const isPost = call.method === "POST";
+    if (call.spec && isPost) {
+      bodyDeadline(call.body, requestTimeoutMs, () => {
+        const message = `the request did not arrive within ${requestTimeoutMs} ms`;
+        writeRpcError(sink, protocol, Code.DeadlineExceeded, message);
+        call.close();
+      });
+    }
+    let answer: Answer;
+    if (isPost && format?.text) {
+      answer = await serveGrpcWebText(
+        { fast, readMaxBytes },
+        call.handler,
+        call.spec,
+        { header: call.header, url: target.url, httpVersion: call.httpVersion, values },
+        call.body,
+        abort,
+      );
+      await writeAnswer(sink, answer, undefined);
+      lifetime.finished();
+      return;
+    }
+    const fastFormat =
+      isPost && call.spec
+        ? fastFormatOf(call.contentType, (n) => call.header.get(n) ?? undefined)
+        : undefined;
+    if (call.spec && fastFormat) {
+      const { chunks, complete } = await readBody(call.body, readMaxBytes);
+      const result = complete
+        ? await fast.run(call.spec, fastFormat, {
+            url: target.url,
+            header: call.header,
+            body: chunks.length === 1 && chunks[0] ? chunks[0] : Buffer.concat(chunks),
+            abort,
+            values,
+          })
+        : undefined;
+      answer =
+        result ??
+        (await call.handler(
+          universalRequest({
+            httpVersion: call.httpVersion,
+            method: call.method,
+            url: target.url,
+            header: call.header,
+            signal: abort.signal,
+            contextValues: values,
+            prefix: chunks,
+            rest: complete ? undefined : call.body,
+          }),
+        ));
+    } else {
+      answer = await call.handler(
+        universalRequest({
+          httpVersion: call.httpVersion,
+          method: call.method,
+          url: target.url,
+          header: call.header,
+          signal: abort.signal,
+          contextValues: values,
+          rest: call.body,
+        }),
+      );
+    }
+    await writeAnswer(sink, answer, protocol);
+    lifetime.finished();
   }
 
   /** Answers before any RPC code what the protocols would answer less clearly. */
-  function refuse(req: NodeRequest, res: Responder): boolean {
-    if (req.method === "GET") {
-      const problem = checkGetQuery(new URL(req.url ?? "", "http://x").searchParams);
+  function refused(call: RpcCall, format: WireFormat | undefined): boolean {
+    if (call.method === "GET") {
+      const problem = checkGetQuery(new URLSearchParams(call.target.search));
       if (problem) {
-        writeRpcError(res, "application/json", Code.InvalidArgument, problem);
+        writeRpcError(call.sink, "connect", Code.InvalidArgument, problem);
         return true;
       }
     }
-    const contentType = req.headers["content-type"];
-    if (req.method === "POST" && !isRpcContentType(contentType)) {
-      res.writeHead(415, {
-        "content-type": "text/plain; charset=utf-8",
-        "accept-post": acceptPost,
-      });
-      res.end(
-        `unsupported content-type ${JSON.stringify(contentType ?? "")}: use ${acceptedContentTypes}\n`,
+    if (call.method === "POST" && !format) {
+      writePlain(
+        call.sink,
+        415,
+        `unsupported content-type ${JSON.stringify(call.contentType ?? "")}: use ${acceptedContentTypes}\n`,
+        { "accept-post": acceptPost },
       );
       return true;
     }
     return false;
   }
 
-  const adapter = (req: NodeRequest, res: NodeResponse): void => {
-    const path = (req.url ?? "").split("?", 1)[0] ?? "";
-    const handler = handlers.get(path);
-    for (const [k, v] of Object.entries(edge(req.headers, { rpc: handler !== undefined }))) {
-      res.setHeader(k, v);
-    }
-    if (!handler) {
-      const method = req.method ?? "";
-      if (method !== "GET" && method !== "HEAD" && isRpcContentType(req.headers["content-type"])) {
-        // An unknown path is HTTP 404 on Connect, as Connect-ES's router and
-        // connect-go answer it; the body still names the code.
-        const message = `unknown method ${path}`;
-        writeRpcError(res, req.headers["content-type"], Code.Unimplemented, message, {
-          httpStatus: 404,
-        });
-      } else {
-        fallback(req, res);
+  /** What to do when serving a request failed outside the protocol's own error path. */
+  function answerFailure(sink: ResponseSink, exchange: http2.ServerHttp2Stream | NodeResponse) {
+    return (contentType: string | undefined) => () => {
+      if (sink.gone) return;
+      if (sink.headSent) {
+        resetExchange(exchange);
+        return;
       }
-      return;
-    }
-    if (refuse(req, res)) return;
-    const spec = unary.get(path);
-    const source = req as unknown as NodeJS.ReadableStream & AsyncIterable<Uint8Array>;
-    if (req.method === "POST" && isGrpcWebText(req.headers["content-type"])) {
-      const { abort, finished } = abortOnClose(res);
-      const target = { path: req.url ?? "/", httpVersion: req.httpVersion };
-      void serveGrpcWebText(
-        { fast, readMaxBytes },
-        handler,
-        spec,
-        req.headers,
-        target,
-        source,
-        abort,
-      )
-        .then((uRes) => universalResponseToNodeResponse(uRes, res))
-        .then(finished)
-        .catch(reportUnlessClientGone);
-      return;
-    }
-    const format =
-      spec && req.method === "POST"
-        ? fastFormatOf(req.headers["content-type"], (n) => single(req.headers[n]))
-        : undefined;
-    if (!spec || !format) {
-      const uReq = universalRequestFromNodeRequest(req, res, undefined, undefined);
-      void handler(uReq)
-        .then((uRes) => universalResponseToNodeResponse(uRes, res))
-        .catch(reportUnlessClientGone);
-      return;
-    }
-    const { abort, finished } = abortOnClose(res);
-    const call = {
-      url: absoluteUrl(req.headers, req.url ?? "/"),
-      header: new FastHeaders(req.headers),
-      httpVersion: req.httpVersion,
-      abort,
+      const protocol = wireFormatOf(contentType)?.protocol;
+      if (protocol) writeRpcError(sink, protocol, Code.Internal, "internal error");
+      else writePlain(sink, 500, "internal error\n");
     };
-    void answerUnary(handler, spec, format, call, source)
-      .then((r) =>
-        r.body instanceof Uint8Array
-          ? writeFastHttp1(res, r as FastResponse)
-          : universalResponseToNodeResponse(r as UniversalServerResponse, res),
-      )
-      .then(finished)
-      .catch(reportUnlessClientGone);
+  }
+
+  const adapter = (req: NodeRequest, res: NodeResponse): void => {
+    const summary = summarize(req.method, req.url, req.httpVersion, req.socket?.remoteAddress);
+    const flowTrack = () =>
+      flow.track(req.socket ?? res, () => resetExchange(res as http.ServerResponse));
+    let sink: ResponseSink | undefined;
+    const fail = (e: unknown) => {
+      sink ??= responseSink(res, flowTrack());
+      answerFailure(sink, res)(req.headers["content-type"])();
+      void e;
+    };
+    runGuarded(
+      summary,
+      log,
+      async () => {
+        const target =
+          "stream" in req
+            ? http2Target(req.headers, authority())
+            : http1Target(req as http.IncomingMessage, authority());
+        if ("problem" in target) {
+          sink = responseSink(res, flowTrack());
+          if (!("stream" in req)) res.setHeader("connection", "close");
+          writePlain(sink, 400, `Bad Request: ${target.problem}\n`);
+          return;
+        }
+        const handler = handlers.get(target.path);
+        for (const [k, v] of Object.entries(edge(req.headers, { rpc: handler !== undefined }))) {
+          res.setHeader(k, v);
+        }
+        const method = req.method ?? "";
+        if (!handler) {
+          const contentType = req.headers["content-type"];
+          if (method !== "GET" && method !== "HEAD" && isRpcContentType(contentType)) {
+            sink = responseSink(res, flowTrack());
+            // An unknown path is HTTP 404 on Connect, as Connect-ES's router and
+            // connect-go answer it; the body still names the code.
+            writeRpcError(
+              sink,
+              wireFormatOf(contentType)?.protocol ?? "connect",
+              Code.Unimplemented,
+              `unknown method ${target.path}`,
+              { httpStatus: 404 },
+            );
+            return;
+          }
+          await fallback(req, res);
+          return;
+        }
+        sink = responseSink(res, flowTrack());
+        await serveRpc({
+          handler,
+          spec: unary.get(target.path),
+          target,
+          method,
+          httpVersion: req.httpVersion,
+          header: new FastHeaders(req.headers),
+          contentType: req.headers["content-type"],
+          body: req as unknown as NodeJS.ReadableStream & AsyncIterable<Uint8Array>,
+          sink,
+          lifetime: abortOnClose(res),
+          close: () => setTimeout(() => req.destroy(), 50).unref(),
+        });
+      },
+      fail,
+    );
   };
 
   adapter.rpcPaths = new Set(handlers.keys()) as ReadonlySet<string>;
   adapter.handleStream = (
     stream: http2.ServerHttp2Stream,
     headers: http2.IncomingHttpHeaders,
+    client?: string,
   ): boolean => {
-    if (headers[":method"] !== "POST") return false;
-    const rawPath = headers[":path"] ?? "";
-    const path = rawPath.split("?", 1)[0] ?? "";
+    const rawPath = headers[":path"];
+    const path = typeof rawPath === "string" ? (rawPath.split("?", 1)[0] ?? "") : "";
     const handler = handlers.get(path);
     if (!handler) return false;
-    const spec = unary.get(path);
-    const contentType = headers["content-type"];
-    const text = isGrpcWebText(contentType);
-    const format = spec && !text ? fastFormatOf(contentType, (n) => single(headers[n])) : undefined;
-    if (!text && !(spec && format)) return false;
-    const extra = edge(headers, { rpc: true });
-    const { abort, finished } = abortOnClose(stream);
-    stream.on("error", () => {});
-    const source = stream as NodeJS.ReadableStream & AsyncIterable<Uint8Array>;
-    const target = { path: rawPath, httpVersion: "2.0" };
-    const call = {
-      url: absoluteUrl(headers, rawPath),
-      header: new FastHeaders(headers),
-      httpVersion: "2.0",
-      abort,
-    };
-    const answer =
-      spec && format
-        ? answerUnary(handler, spec, format, call, source)
-        : serveGrpcWebText({ fast, readMaxBytes }, handler, spec, headers, target, source, abort);
-    void answer
-      .then((r) => writeStream(stream, r, extra))
-      .then(finished)
-      .catch(reportUnlessClientGone);
+    stream.on("error", () => {}); // a reset by the client: the lifetime below sees the close
+    const summary = summarize(headers[":method"], rawPath, "2.0", client);
+    let sink: ResponseSink | undefined;
+    const newSink = (extra: Record<string, string>) =>
+      streamSink(
+        stream,
+        extra,
+        flow.track(stream.session ?? stream, () => resetExchange(stream)),
+      );
+    runGuarded(
+      summary,
+      log,
+      async () => {
+        const target = http2Target(headers, authority());
+        if ("problem" in target) {
+          sink = newSink({});
+          writePlain(sink, 400, `Bad Request: ${target.problem}\n`);
+          return;
+        }
+        sink = newSink(edge(headers, { rpc: true }));
+        await serveRpc({
+          handler,
+          spec: unary.get(path),
+          target,
+          method: typeof headers[":method"] === "string" ? headers[":method"] : "",
+          httpVersion: "2.0",
+          header: new FastHeaders(headers),
+          contentType: headers["content-type"],
+          body: stream as NodeJS.ReadableStream & AsyncIterable<Uint8Array>,
+          sink,
+          lifetime: abortOnClose(stream),
+          close: () => {
+            if (!stream.destroyed) stream.close(http2.constants.NGHTTP2_NO_ERROR);
+          },
+        });
+      },
+      () => {
+        sink ??= newSink({});
+        answerFailure(sink, stream)(headers["content-type"])();
+      },
+    );
     return true;
   };
   return adapter as NodeAdapter;
+}
+
+/** A budget for adapters used on their own, outside `serve`. */
+function defaultFlow(): FlowBudget {
+  return createFlowBudget({
+    maxPendingBytesPerStream: 1024 * 1024,
+    maxPendingBytesPerConnection: 16 * 1024 * 1024,
+    maxPendingBytesTotal: 256 * 1024 * 1024,
+    stallTimeoutMs: 30_000,
+  });
 }
 
 /** Wraps a router so that registering a service also records its unary methods' specs by path. */
@@ -285,11 +446,7 @@ function recordingRouter(router: ConnectRouter, unary: Map<string, UnarySpec>): 
   };
 }
 
-function notFound(_req: NodeRequest, res: Responder): void {
-  res.writeHead(404, { "content-type": "text/plain; charset=utf-8" });
+function notFound(_req: NodeRequest, res: NodeResponse): void {
+  (res as http.ServerResponse).writeHead(404, { "content-type": "text/plain; charset=utf-8" });
   res.end("not found\n");
-}
-
-function single(v: string | string[] | undefined): string | undefined {
-  return Array.isArray(v) ? v[0] : v;
 }

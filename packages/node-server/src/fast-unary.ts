@@ -1,6 +1,6 @@
 import type { DescMessage, MessageShape } from "@bufbuild/protobuf";
 import { fromBinary, fromJsonString } from "@bufbuild/protobuf";
-import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
+import { Code, ConnectError, type ContextValues, type Interceptor } from "@connectrpc/connect";
 import { parseTimeout as parseConnectTimeout } from "@connectrpc/connect/protocol-connect";
 import { parseTimeout as parseGrpcTimeout } from "@connectrpc/connect/protocol-grpc";
 import { type WireFormat, wireFormatOf } from "@hello-metadata/metadata/internal";
@@ -39,6 +39,8 @@ export interface FastRequest {
   readonly body: Uint8Array;
   /** Aborted by the adapter when the client goes away; the deadline aborts it too. */
   readonly abort: LazySignal;
+  /** The call's context values (the engine's header sender is in them). */
+  readonly values: ContextValues;
 }
 
 const responseContentType = {
@@ -91,17 +93,13 @@ export function createFastUnary(options: {
         // A deadline that has already passed: the handler does not run (grpc-go does the same).
         const expired = new ConnectError("the operation timed out", Code.DeadlineExceeded);
         const context = unaryContext(spec, format.protocol, contentType, {
-          url: req.url,
-          header: req.header,
-          abort: req.abort,
+          ...req,
           timeoutMs: 0,
         });
         return unaryResponse(spec.method.output, format, context, undefined, expired);
       }
       const context = unaryContext(spec, format.protocol, contentType, {
-        url: req.url,
-        header: req.header,
-        abort: req.abort,
+        ...req,
         timeoutMs: timeout.timeoutMs,
       });
       let output: MessageShape<O> | undefined;

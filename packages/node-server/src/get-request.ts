@@ -9,7 +9,7 @@
 export function checkGetQuery(search: URLSearchParams): string | undefined {
   const message = search.get("message");
   if (message === null) return 'GET request is missing the "message" query parameter';
-  if (search.get("base64") === "1" && !/^[A-Za-z0-9+/_-]*={0,2}$/.test(message)) {
+  if (search.get("base64") === "1" && !isBase64(message)) {
     return 'the "message" query parameter is not valid base64 (base64=1)';
   }
   const encoding = search.get("encoding");
@@ -17,4 +17,14 @@ export function checkGetQuery(search: URLSearchParams): string | undefined {
     return `unsupported encoding ${JSON.stringify(encoding)} in the query: use json or proto`;
   }
   return undefined;
+}
+
+/**
+ * Standard or URL-safe base64, padded or not, of a length some bytes can
+ * have: a length of 4n + 1 characters encodes no whole byte.
+ */
+function isBase64(text: string): boolean {
+  const unpadded = text.replace(/={1,2}$/, "");
+  if (!/^[A-Za-z0-9+/_-]*$/.test(unpadded) || unpadded.length % 4 === 1) return false;
+  return unpadded.length === text.length || text.length % 4 === 0;
 }

@@ -1,15 +1,14 @@
-import type * as http from "node:http";
-import { Code } from "@connectrpc/connect";
+import { Code, ConnectError, type ContextValues } from "@connectrpc/connect";
 import type { UniversalHandler, UniversalServerResponse } from "@connectrpc/connect/protocol";
 import { trailerFlag, trailerSerialize } from "@connectrpc/connect/protocol-grpc-web";
 import { envelope } from "./envelope.js";
-import { FastHeaders } from "./fast-headers.js";
 import type { createFastUnary } from "./fast-unary.js";
 import { fastFormatOf } from "./fast-unary.js";
+import { respecGrpcMessage, respecGrpcWebBody, setGrpcStatus } from "./grpc-status.js";
 import type { LazySignal } from "./lazy-signal.js";
 import { joinChunks, readBody } from "./request-body.js";
 import type { UnarySpec } from "./unary-invoke.js";
-import { absoluteUrl, withBody } from "./universal.js";
+import { universalRequest } from "./universal.js";
 
 /**
  * gRPC-Web's text mode (`application/grpc-web-text`), the default of the
@@ -46,14 +45,18 @@ export function decodeTextBody(body: Uint8Array): Uint8Array | undefined {
   return Buffer.concat(segments.map((segment) => Buffer.from(segment, "base64")));
 }
 
-/** Base64-encodes an answer's body, chunk by chunk, and marks it as text. */
+/**
+ * Base64-encodes a binary gRPC-Web answer's body, chunk by chunk, and marks
+ * it as text. The trailer frame's `grpc-message` is re-encoded as the spec
+ * writes it on the way (see grpc-status.ts).
+ */
 export function toTextResponse(r: {
   readonly status: number;
   readonly header?: ConstructorParameters<typeof Headers>[0] | undefined;
   readonly body?: Uint8Array | AsyncIterable<Uint8Array> | undefined;
   readonly trailer?: Headers | undefined;
 }): UniversalServerResponse {
-  const header = new Headers(r.header);
+  const header = respecGrpcMessage(new Headers(r.header));
   header.set("content-type", textContentType);
   const body = r.body;
   return {
@@ -66,7 +69,7 @@ export function toTextResponse(r: {
         yield encode(body);
         return;
       }
-      for await (const chunk of body) yield encode(chunk);
+      for await (const chunk of respecGrpcWebBody(body)) yield encode(chunk);
     })(),
   };
 }
@@ -77,10 +80,7 @@ function encode(bytes: Uint8Array): Uint8Array {
 
 /** A text answer carrying only a status, for requests that never reach a handler. */
 export function textErrorResponse(code: Code, message: string): UniversalServerResponse {
-  const trailer = new Headers({
-    "grpc-status": String(code),
-    "grpc-message": encodeURIComponent(message),
-  });
+  const trailer = setGrpcStatus(new Headers(), new ConnectError(message, code));
   return toTextResponse({ status: 200, body: envelope(trailerFlag, trailerSerialize(trailer)) });
 }
 
@@ -95,8 +95,12 @@ export async function serveGrpcWebText(
   engine: { readonly fast: ReturnType<typeof createFastUnary>; readonly readMaxBytes: number },
   handler: UniversalHandler,
   spec: UnarySpec | undefined,
-  incoming: http.IncomingHttpHeaders,
-  target: { readonly path: string; readonly httpVersion: string },
+  call: {
+    readonly header: Headers;
+    readonly url: string;
+    readonly httpVersion: string;
+    readonly values: ContextValues;
+  },
   source: NodeJS.ReadableStream,
   abort: LazySignal,
 ): Promise<UniversalServerResponse> {
@@ -116,19 +120,22 @@ export async function serveGrpcWebText(
       "gRPC-Web text request body is not valid base64",
     );
   }
-  const header = new FastHeaders(incoming);
+  const { header, url, values } = call;
   header.set("content-type", binaryContentType);
-  const url = absoluteUrl(incoming, target.path);
   const format = fastFormatOf(binaryContentType, () => header.get("grpc-encoding") ?? undefined);
   const fastResult =
-    spec && format ? await engine.fast.run(spec, format, { url, header, body, abort }) : undefined;
+    spec && format
+      ? await engine.fast.run(spec, format, { url, header, body, abort, values })
+      : undefined;
   if (fastResult) return toTextResponse(fastResult);
-  const req = {
-    httpVersion: target.httpVersion,
+  const req = universalRequest({
+    httpVersion: call.httpVersion,
     method: "POST",
     url,
     header,
     signal: abort.signal,
-  };
-  return toTextResponse(await handler(withBody(req, [body], undefined)));
+    contextValues: values,
+    prefix: [body],
+  });
+  return toTextResponse(await handler(req));
 }

@@ -1,4 +1,5 @@
 import { Code, ConnectError } from "@connectrpc/connect";
+import { maxTimerMs } from "./deadline.js";
 
 /**
  * An abort signal that costs nothing until someone reads it. Most unary
@@ -27,11 +28,19 @@ export class LazySignal {
     if (this.#reason !== undefined) {
       controller.abort(this.#reason);
     } else if (this.#deadline !== undefined) {
-      const left = this.#deadline - Date.now();
-      if (left <= 0) controller.abort(deadlineExceeded());
-      else this.#timer = setTimeout(() => controller.abort(deadlineExceeded()), left);
+      this.#arm(controller, this.#deadline);
     }
     return controller.signal;
+  }
+
+  /** Aborts `controller` at `deadline`, in steps no timer overflows (a deadline may be weeks away). */
+  #arm(controller: AbortController, deadline: number): void {
+    const left = deadline - Date.now();
+    if (left <= 0) {
+      controller.abort(deadlineExceeded());
+      return;
+    }
+    this.#timer = setTimeout(() => this.#arm(controller, deadline), Math.min(left, maxTimerMs));
   }
 
   /** Aborts with `reason`. Later calls change nothing. */

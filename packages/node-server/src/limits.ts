@@ -5,9 +5,11 @@
  */
 export interface ServerLimits {
   /**
-   * All request header bytes Node accepts before any RPC code runs (HTTP/1.1
-   * `maxHeaderSize`, HTTP/2 `maxHeaderListSize`). Past it: 431 on HTTP/1.1,
-   * a reset stream on HTTP/2.
+   * All request header bytes accepted before any RPC code runs, counted as
+   * HPACK counts (name + value + 32 per field). HTTP/1.1: Node's
+   * `maxHeaderSize`, past it 431. HTTP/2: advertised as
+   * SETTINGS_MAX_HEADER_LIST_SIZE and checked on every stream; past it the
+   * protocol's `resource_exhausted` (gRPC, gRPC-Web, Connect) or 431.
    */
   readonly maxHeaderBytes: number;
   /** Largest request message, in bytes; past it, `ResourceExhausted`. */
@@ -17,17 +19,58 @@ export interface ServerLimits {
    * the excess of a client that ignores the setting is refused (REFUSED_STREAM).
    */
   readonly maxConcurrentStreams: number;
+  /** Open HTTP/2 streams one client address may hold across its connections; more are refused (REFUSED_STREAM). */
+  readonly maxStreamsPerClient: number;
+  /** Open HTTP/2 streams in the whole process; more are refused (REFUSED_STREAM). */
+  readonly maxStreams: number;
+  /**
+   * Open connections in the whole process; more are closed as soon as
+   * accepted. Kept at least `descriptorHeadroom` below the process's file
+   * descriptor limit, so the server can always accept, answer and shed.
+   */
+  readonly maxConnections: number;
+  /** File descriptors kept free under the process's limit (see maxConnections). */
+  readonly descriptorHeadroom: number;
   /** Connections one client address may hold open at once; more are closed as soon as accepted. */
   readonly maxConnectionsPerClient: number;
+  /** New connections one client address may open in a burst; past it they are closed at once. */
+  readonly maxNewConnectionsPerClient: number;
+  /** New connections per second one client address may open, sustained (the burst refills at this rate). */
+  readonly newConnectionsPerClientPerSecond: number;
+  /**
+   * Streams a client may reset (RST_STREAM before the answer) per second,
+   * over a 1 s window, on one connection; past it the connection is sent
+   * GOAWAY (ENHANCE_YOUR_CALM) and the client's new connections are refused
+   * for 1 s, doubling on repeats up to 30 s (rapid reset, CVE-2023-44487).
+   */
+  readonly maxResetsPerSecond: number;
+  /** Response bytes one stream may have waiting for its peer; past it, the handler waits (backpressure). */
+  readonly maxPendingBytesPerStream: number;
+  /** Response bytes one connection may have waiting; past it, its new streams are refused. */
+  readonly maxPendingBytesPerConnection: number;
+  /** Response bytes the process may have waiting; past it, new streams are refused. */
+  readonly maxPendingBytesTotal: number;
+  /** How long a stream may have response bytes waiting while its peer takes none; then it is reset. */
+  readonly stallTimeoutMs: number;
   /** How long a new connection may stay silent before its first bytes arrive; then it is closed. */
   readonly firstBytesTimeoutMs: number;
   /** How long a client may take to send its request headers (HTTP/1.1); then 408. */
   readonly headersTimeoutMs: number;
-  /** How long a whole request may take to arrive (HTTP/1.1); then 408. */
+  /**
+   * How long a whole request may take to arrive: HTTP/1.1 (Node's
+   * `requestTimeout`, then 408), and the body of a unary call on HTTP/2
+   * (then `deadline_exceeded`). Streaming requests have no such limit:
+   * their handler is running, and idle is not the same as dead.
+   */
   readonly requestTimeoutMs: number;
-  /** How long an HTTP/2 stream may see no traffic either way before it is reset (CANCEL). */
-  readonly streamIdleTimeoutMs: number;
-  /** How long an HTTP/2 connection may stay idle before it is closed. */
+  /**
+   * How long an HTTP/2 connection may be silent while it has open streams
+   * before the server pings it (HTTP/2 PING), as grpc-go's keepalive does.
+   */
+  readonly keepaliveIntervalMs: number;
+  /** How long a ping may go unanswered; then the connection is closed as dead. */
+  readonly keepaliveTimeoutMs: number;
+  /** How long a connection may have no open streams (no request, HTTP/1.1) before it is closed. */
   readonly idleTimeoutMs: number;
   /** How long in-flight calls get to finish after `close()` before connections are closed anyway. */
   readonly shutdownGraceMs: number;
@@ -38,11 +81,23 @@ export const defaultLimits: ServerLimits = {
   maxHeaderBytes: 64 * 1024,
   maxRequestBytes: 4 * 1024 * 1024,
   maxConcurrentStreams: 256,
+  maxStreamsPerClient: 1024,
+  maxStreams: 8192,
+  maxConnections: 4096,
+  descriptorHeadroom: 64,
   maxConnectionsPerClient: 256,
+  maxNewConnectionsPerClient: 200,
+  newConnectionsPerClientPerSecond: 100,
+  maxResetsPerSecond: 200,
+  maxPendingBytesPerStream: 256 * 1024,
+  maxPendingBytesPerConnection: 4 * 1024 * 1024,
+  maxPendingBytesTotal: 64 * 1024 * 1024,
+  stallTimeoutMs: 10_000,
   firstBytesTimeoutMs: 10_000,
   headersTimeoutMs: 10_000,
   requestTimeoutMs: 30_000,
-  streamIdleTimeoutMs: 30_000,
+  keepaliveIntervalMs: 30_000,
+  keepaliveTimeoutMs: 20_000,
   idleTimeoutMs: 60_000,
   shutdownGraceMs: 10_000,
 };

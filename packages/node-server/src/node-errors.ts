@@ -1,27 +1,35 @@
 import * as http from "node:http";
 import { Code, ConnectError } from "@connectrpc/connect";
 
+/** Node error codes that only mean the peer went away or reset the exchange. */
+const clientGoneCodes = new Set([
+  "ECONNRESET",
+  "EPIPE",
+  "ECONNABORTED",
+  "ERR_STREAM_PREMATURE_CLOSE",
+  "ERR_STREAM_DESTROYED",
+  "ERR_STREAM_WRITE_AFTER_END",
+  "ERR_HTTP2_STREAM_ERROR",
+  "ERR_HTTP2_STREAM_CANCEL",
+  "ERR_HTTP2_INVALID_STREAM",
+  "ERR_HTTP2_SESSION_ERROR",
+  "ERR_HTTP2_GOAWAY_SESSION",
+  "ERR_HTTP2_SOCKET_UNBOUND",
+  "ERR_HTTP_REQUEST_TIMEOUT",
+]);
+
 /**
  * Whether `reason` only means the client went away: a cancelled call, a
- * reset stream, a connection that closed mid-request. Such failures are
- * the client's choice and are not reported.
+ * stream the client reset (with any code), a connection that closed
+ * mid-request. Such failures are the client's doing: one debug line, never
+ * a stack trace.
  */
 export function isClientGone(reason: unknown): boolean {
   const nodeCode = (reason as NodeJS.ErrnoException | undefined)?.code;
-  if (
-    nodeCode === "ECONNRESET" ||
-    nodeCode === "ERR_STREAM_PREMATURE_CLOSE" ||
-    nodeCode === "EPIPE"
-  )
-    return true;
+  if (nodeCode !== undefined && clientGoneCodes.has(nodeCode)) return true;
   if (reason instanceof Error && reason.message === "aborted") return true; // Node: request aborted mid-body
-  const code = ConnectError.from(reason).code;
-  return code === Code.Canceled || code === Code.Aborted;
-}
-
-/** Reports a failure in the adapter unless it only means the client went away. */
-export function reportUnlessClientGone(reason: unknown): void {
-  if (!isClientGone(reason)) console.error("rpc failed in the adapter", reason);
+  if (!(reason instanceof ConnectError)) return false;
+  return reason.code === Code.Canceled || reason.code === Code.Aborted;
 }
 
 /**
@@ -34,8 +42,13 @@ export function reportUnlessClientGone(reason: unknown): void {
 export function parseErrorAnswer(err: NodeJS.ErrnoException & { reason?: string }): string {
   const status =
     err.code === "HPE_HEADER_OVERFLOW" ? 431 : err.code === "ERR_HTTP_REQUEST_TIMEOUT" ? 408 : 400;
+  return plainAnswer(status, describeParseError(err));
+}
+
+/** A complete HTTP/1.1 answer with a one-line plain-text reason, closing the connection. */
+export function plainAnswer(status: number, reasonText: string): string {
   const reason = http.STATUS_CODES[status] ?? "Bad Request";
-  const body = `${reason}: ${describeParseError(err)}\n`;
+  const body = `${reason}: ${reasonText}\n`;
   return `HTTP/1.1 ${status} ${reason}\r\ncontent-type: text/plain; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`;
 }
 

@@ -17,10 +17,13 @@ export interface OnePortOptions {
    */
   readonly sniffTimeoutMs?: number;
   /**
-   * Connections one remote address may hold at once; a connection past it is
-   * closed as soon as it is accepted. Default unlimited.
+   * Decides, as soon as a connection is accepted, whether it may stay:
+   * false closes it at once, before a byte is read (budgets: connections in
+   * all, per client, per second). `release` is called when an admitted
+   * connection closes. Default: every connection is admitted.
    */
-  readonly maxConnectionsPerClient?: number;
+  readonly admit?: (socket: net.Socket) => boolean;
+  readonly release?: (socket: net.Socket) => void;
 }
 
 /**
@@ -32,21 +35,16 @@ export interface OnePortOptions {
  */
 export function createOnePortServer(options: OnePortOptions): net.Server {
   const timeout = options.sniffTimeoutMs ?? 10_000;
-  const perClient = new Map<string, number>();
-  const cap = options.maxConnectionsPerClient ?? Number.POSITIVE_INFINITY;
   return net.createServer({ noDelay: true }, (socket) => {
-    const client = socket.remoteAddress ?? "";
-    const open = (perClient.get(client) ?? 0) + 1;
-    if (open > cap) {
+    socket.on("error", () => socket.destroy());
+    if (options.admit && !options.admit(socket)) {
       socket.destroy();
       return;
     }
-    perClient.set(client, open);
-    socket.once("close", () => {
-      const left = (perClient.get(client) ?? 1) - 1;
-      if (left <= 0) perClient.delete(client);
-      else perClient.set(client, left);
-    });
+    if (options.release) {
+      const release = options.release;
+      socket.once("close", () => release(socket));
+    }
     let seen: Buffer = Buffer.alloc(0);
     const timer = setTimeout(() => socket.destroy(), timeout);
     const onData = (chunk: Buffer) => {
@@ -56,7 +54,6 @@ export function createOnePortServer(options: OnePortOptions): net.Server {
       if (isH2Prefix && seen.length < h2Preface.length) return; // undecided: wait for more
       clearTimeout(timer);
       socket.off("data", onData);
-      socket.off("error", onError);
       socket.pause();
       socket.unshift(seen);
       if (isH2Prefix) {
@@ -69,12 +66,7 @@ export function createOnePortServer(options: OnePortOptions): net.Server {
         socket.resume();
       }
     };
-    const onError = () => {
-      clearTimeout(timer);
-      socket.destroy();
-    };
     socket.on("data", onData);
-    socket.on("error", onError);
     socket.once("close", () => clearTimeout(timer));
   });
 }

@@ -1,60 +1,48 @@
-import type * as http from "node:http";
-import type * as http2 from "node:http2";
 import type { UniversalServerResponse } from "@connectrpc/connect/protocol";
-import type { NodeResponse } from "./node-request.js";
+import type { RpcProtocol } from "@hello-metadata/metadata/internal";
+import { respecGrpcMessage, respecGrpcWebBody } from "./grpc-status.js";
+import type { ResponseSink } from "./response-sink.js";
 import type { FastResponse } from "./unary-response.js";
 
-function headerObject(h: Headers, into: http2.OutgoingHttpHeaders): http2.OutgoingHttpHeaders {
-  h.forEach((value, key) => {
-    into[key] = value;
-  });
-  return into;
-}
-
-/** Writes a fast-path answer to Node's HTTP/1.1 (or HTTP/2 compatibility) response. */
-export function writeFastHttp1(res: NodeResponse, r: FastResponse): void {
-  const out: Record<string, string> = {};
-  r.header.forEach((value, key) => {
-    out[key] = value;
-  });
-  (res as http.ServerResponse).writeHead(r.status, out);
-  res.end(r.body);
-}
+/** An answer to write: the fast path's (one body) or Connect-ES's (maybe streamed). */
+export type Answer = FastResponse | UniversalServerResponse;
 
 /**
- * Writes a fast or universal answer to a raw HTTP/2 stream: `extra` headers
- * first (the edge's: CORS, request id), then the answer's; HTTP trailers
- * after the body when the answer has any. Stops quietly when the client
- * has gone.
+ * Writes an answer to a sink: the header block (unless `sendHeader` already
+ * sent it), the body chunk by chunk under the flow budget, then the
+ * trailers. On the way out, Connect-ES's `grpc-message` values are
+ * re-encoded as the gRPC spec writes them (trailers, trailers-only headers,
+ * gRPC-Web trailer frames; see grpc-status.ts). `protocol` is the wire
+ * protocol of the request, undefined for answers that are not RPCs.
+ * Stops quietly when the peer has gone.
  */
-export async function writeStream(
-  stream: http2.ServerHttp2Stream,
-  r: FastResponse | UniversalServerResponse,
-  extra: Record<string, string>,
+export async function writeAnswer(
+  sink: ResponseSink,
+  answer: Answer,
+  protocol: RpcProtocol | undefined,
 ): Promise<void> {
-  if (stream.destroyed || stream.closed) return;
-  const head = headerObject(r.header instanceof Headers ? r.header : new Headers(r.header), {
-    ...extra,
-    ":status": r.status,
-  });
-  const trailer = r.trailer;
-  const hasTrailer = trailer !== undefined && [...trailer.keys()].length > 0;
-  stream.respond(head, { waitForTrailers: hasTrailer });
-  if (hasTrailer) {
-    stream.once("wantTrailers", () => {
-      if (!stream.destroyed) stream.sendTrailers(headerObject(trailer, {}));
-    });
+  const header = answer.header instanceof Headers ? answer.header : new Headers(answer.header);
+  const trailer = answer.trailer;
+  if (protocol === "grpc" || protocol === "grpc-web") {
+    respecGrpcMessage(header);
+    if (trailer) respecGrpcMessage(trailer);
   }
-  const body = r.body;
-  if (body === undefined) {
-    stream.end();
-  } else if (body instanceof Uint8Array) {
-    stream.end(body);
-  } else {
-    for await (const chunk of body) {
-      if (stream.destroyed) return;
-      if (!stream.write(chunk)) await new Promise((ok) => stream.once("drain", ok));
-    }
-    stream.end();
+  const hasTrailer = trailer !== undefined && !isEmpty(trailer);
+  sink.head(answer.status, header, hasTrailer);
+  const body = answer.body;
+  if (body === undefined || body instanceof Uint8Array) {
+    sink.end(body, trailer);
+    return;
   }
+  const chunks = protocol === "grpc-web" ? respecGrpcWebBody(body) : body;
+  for await (const chunk of chunks) {
+    if (sink.gone) return;
+    await sink.write(chunk);
+  }
+  sink.end(undefined, trailer);
+}
+
+function isEmpty(h: Headers): boolean {
+  for (const _ of h.keys()) return false;
+  return true;
 }

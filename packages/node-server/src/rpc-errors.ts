@@ -1,48 +1,63 @@
 import { type Code, ConnectError } from "@connectrpc/connect";
 import { codeToHttpStatus, errorToJsonBytes } from "@connectrpc/connect/protocol-connect";
-import { setTrailerStatus } from "@connectrpc/connect/protocol-grpc";
-import { wireFormatOf } from "@hello-metadata/metadata/internal";
-import type { Responder } from "./node-request.js";
+import type { RpcProtocol } from "@hello-metadata/metadata/internal";
+import { setGrpcStatus } from "./grpc-status.js";
+import type { ResponseSink } from "./response-sink.js";
 
 /**
  * Answers an RPC the way its protocol reports an error, for failures found
- * before Connect-ES sees the request (unknown method, bad GET query, a
- * request that cannot be routed): gRPC and gRPC-Web get HTTP 200 with
- * `grpc-status` and `grpc-message` in a trailers-only response; Connect (and
- * anything that is not gRPC) gets its HTTP status and a JSON error body, as
- * Connect-ES writes them (`codeToHttpStatus`, `errorToJsonBytes`,
- * `setTrailerStatus`). The protocol is read from the request's content type.
+ * before or outside Connect-ES (unknown method, bad GET query, a handler
+ * that failed outside the protocol's own error path): gRPC and gRPC-Web get
+ * HTTP 200 with `grpc-status` and `grpc-message` in a trailers-only
+ * response; Connect gets its HTTP status and a JSON error body, as
+ * Connect-ES writes them (`codeToHttpStatus`, `errorToJsonBytes`). Nothing
+ * is written when the header block has already gone out.
  */
 export function writeRpcError(
-  res: Responder,
-  contentType: string | undefined,
+  sink: ResponseSink,
+  protocol: RpcProtocol,
   code: Code,
   message: string,
   options: {
     /** Connect only: the HTTP status, when it is not the code's own (`codeToHttpStatus`). */
     readonly httpStatus?: number;
-    readonly headers?: Record<string, string>;
   } = {},
 ): void {
-  const extraHeaders = options.headers ?? {};
+  if (sink.headSent) return;
   const error = new ConnectError(message, code);
-  const protocol = wireFormatOf(contentType)?.protocol ?? "connect";
   if (protocol !== "connect") {
-    const status = new Headers();
-    setTrailerStatus(status, error);
-    res.writeHead(200, {
-      ...extraHeaders,
-      "content-type": protocol === "grpc-web" ? "application/grpc-web+proto" : "application/grpc",
-      ...Object.fromEntries(status),
-    });
-    res.end();
+    const header = setGrpcStatus(new Headers(), error);
+    header.set(
+      "content-type",
+      protocol === "grpc-web" ? "application/grpc-web+proto" : "application/grpc",
+    );
+    sink.head(200, header, false);
+    sink.end(undefined, undefined);
     return;
   }
   const body = errorToJsonBytes(error, {});
-  res.writeHead(options.httpStatus ?? codeToHttpStatus(code), {
-    ...extraHeaders,
+  const header = new Headers({
     "content-type": "application/json",
     "content-length": String(body.byteLength),
   });
-  res.end(Buffer.from(body));
+  sink.head(options.httpStatus ?? codeToHttpStatus(code), header, false);
+  sink.end(body, undefined);
+}
+
+/** A plain-text answer (415, 400, 404) for what is not an RPC the protocols can answer. */
+export function writePlain(
+  sink: ResponseSink,
+  status: number,
+  text: string,
+  extra: Record<string, string> = {},
+): void {
+  if (sink.headSent) return;
+  const body = new TextEncoder().encode(text);
+  const header = new Headers({
+    ...extra,
+    "content-type": "text/plain; charset=utf-8",
+    "content-length": String(body.byteLength),
+  });
+  sink.head(status, header, false);
+  sink.end(body, undefined);
 }

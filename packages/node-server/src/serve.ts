@@ -1,6 +1,10 @@
+import { readFileSync } from "node:fs";
 import * as http2 from "node:http2";
 import type { AddressInfo, Socket } from "node:net";
 import { createNodeAdapter, type NodeAdapter, type NodeAdapterOptions } from "./adapter.js";
+import { createClientBudget } from "./client-budget.js";
+import { consoleLog } from "./engine-log.js";
+import { createFlowBudget } from "./flow-budget.js";
 import { createHttp1Server } from "./http1-server.js";
 import { createHttp2Server } from "./http2-server.js";
 import { defaultLimits, type ServerLimits } from "./limits.js";
@@ -8,7 +12,8 @@ import type { NodeRequest, NodeResponse } from "./node-request.js";
 import { createOnePortServer } from "./one-port.js";
 
 /** Options for {@link serve}. */
-export interface ServeOptions extends Omit<NodeAdapterOptions, "readMaxBytes"> {
+export interface ServeOptions
+  extends Omit<NodeAdapterOptions, "readMaxBytes" | "authority" | "flow"> {
   /** TCP port; 0 picks a free one. */
   readonly port: number;
   /** Host or address to bind; default `localhost`. */
@@ -16,9 +21,9 @@ export interface ServeOptions extends Omit<NodeAdapterOptions, "readMaxBytes"> {
   /** Overrides for {@link defaultLimits}. */
   readonly limits?: Partial<ServerLimits>;
   /**
-   * Sees every HTTP/1.1 and HTTP/2 compatibility request before the adapter
-   * (the raw HTTP/2 fast path only takes RPC POSTs); returns true when it has
-   * answered the request itself — a CORS preflight, say.
+   * Sees every HTTP/1.1 request and every HTTP/2 request that is not an RPC
+   * before the adapter; returns true when it has answered the request itself
+   * — a CORS preflight, say. It must not throw.
    */
   readonly onRequest?: (req: NodeRequest, res: NodeResponse) => boolean;
 }
@@ -31,8 +36,17 @@ export interface RunningServer {
   /** `host:port` as the server names itself (IPv6 hosts in brackets). */
   readonly authority: string;
   readonly adapter: NodeAdapter;
+  /** The limits in force (the defaults with the overrides given). */
+  readonly limits: ServerLimits;
   /** Open TCP connections right now (for leak checks). */
   openConnections(): number;
+  /** What the budgets hold and have refused so far. */
+  budgets(): {
+    readonly connections: number;
+    readonly streams: number;
+    readonly pendingBytes: number;
+    readonly refused: Readonly<Record<string, number>>;
+  };
   /**
    * Shuts down gracefully: stops accepting connections (new ones are
    * refused), sends GOAWAY to every HTTP/2 connection and `connection: close`
@@ -46,13 +60,29 @@ export interface RunningServer {
 /**
  * Serves a Connect router on one port: Connect, gRPC and gRPC-Web over
  * HTTP/1.1 and h2c (the first bytes of each connection decide, see
- * one-port.ts), through {@link createNodeAdapter}, with `limits` applied
- * to every connection and graceful shutdown.
+ * one-port.ts), through {@link createNodeAdapter}, with every budget of
+ * `limits` applied (see limits.ts) and graceful shutdown.
  */
 export async function serve(options: ServeOptions): Promise<RunningServer> {
   const limits: ServerLimits = { ...defaultLimits, ...options.limits };
   const host = options.host ?? "localhost";
-  const adapter = createNodeAdapter({ ...options, readMaxBytes: limits.maxRequestBytes });
+  const log = options.log ?? consoleLog;
+  let authority = host;
+  const clients = createClientBudget({
+    ...limits,
+    maxConnections: Math.min(limits.maxConnections, descriptorBudget(limits.descriptorHeadroom)),
+  });
+  const flow = createFlowBudget(limits);
+  const sweep = setInterval(() => clients.sweep(), 10_000);
+  sweep.unref();
+  const adapter = createNodeAdapter({
+    ...options,
+    log,
+    readMaxBytes: limits.maxRequestBytes,
+    requestTimeoutMs: limits.requestTimeoutMs,
+    authority: () => authority,
+    flow,
+  });
   let draining = false;
 
   const handle = (req: NodeRequest, res: NodeResponse): void => {
@@ -62,13 +92,28 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
     }
     adapter(req, res);
   };
+  const peer = (socket: Socket | undefined) => socket?.remoteAddress ?? "";
   const h1 = createHttp1Server(limits, handle);
-  const h2 = createHttp2Server(limits, adapter, handle);
+  const h2 = createHttp2Server(limits, {
+    adapter,
+    compat: handle,
+    clients,
+    flow,
+    log,
+    clientOf: (session) => peer(session.socket as Socket | undefined),
+    penalize: (client) => clients.penalize(client),
+  });
   const tcp = createOnePortServer({
     http1: h1,
     http2: h2,
     sniffTimeoutMs: limits.firstBytesTimeoutMs,
-    maxConnectionsPerClient: limits.maxConnectionsPerClient,
+    admit: (socket) => {
+      if (draining) return false;
+      const refused = clients.openConnection(peer(socket));
+      if (refused) log.debug({ client: peer(socket), refused }, "connection refused by a budget");
+      return refused === undefined;
+    },
+    release: (socket) => clients.closeConnection(peer(socket)),
   });
 
   const sockets = new Set<Socket>();
@@ -95,7 +140,7 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
     });
   });
   const { port } = tcp.address() as AddressInfo;
-  const authority = `${host.includes(":") ? `[${host}]` : host}:${port}`;
+  authority = `${host.includes(":") ? `[${host}]` : host}:${port}`;
 
   let closing: Promise<void> | undefined;
   const close = () => {
@@ -108,6 +153,8 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
       tcp.close(() => {
         clearTimeout(grace);
         clearInterval(idleSweep);
+        clearInterval(sweep);
+        flow.close();
         resolve();
       });
       for (const s of sessions) s.close();
@@ -120,7 +167,29 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
     port,
     authority,
     adapter,
+    limits,
     openConnections: () => sockets.size,
+    budgets: () => ({
+      connections: clients.stats.connections,
+      streams: clients.stats.streams,
+      pendingBytes: flow.pending,
+      refused: { ...clients.stats.refused },
+    }),
     close,
   };
+}
+
+/**
+ * Connections the process can hold and still accept, answer and shed: its
+ * file descriptor limit (RLIMIT_NOFILE, from /proc/self/limits on Linux)
+ * less `headroom`; unbounded where the limit cannot be read.
+ */
+function descriptorBudget(headroom: number): number {
+  try {
+    const m = /^Max open files\s+(\d+|unlimited)/m.exec(readFileSync("/proc/self/limits", "utf8"));
+    if (!m || m[1] === "unlimited") return Number.POSITIVE_INFINITY;
+    return Math.max(1, Number(m[1]) - headroom);
+  } catch {
+    return Number.POSITIVE_INFINITY;
+  }
 }

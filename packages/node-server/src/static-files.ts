@@ -25,7 +25,9 @@ interface Req {
  * Serves the built web page from `root` for GET and HEAD: `/` is
  * `index.html`, hashed assets are cached for a year, everything else must
  * revalidate. Paths are resolved inside `root` only. Anything that is not a
- * file there gets a plain 404; other methods get 405.
+ * file there gets a plain 404, a path that does not parse 400; other
+ * methods get 405. The returned promise never rejects: a file that cannot
+ * be read mid-answer resets the response.
  */
 export function createStaticHandler(root: string) {
   const base = normalize(root + sep);
@@ -33,10 +35,10 @@ export function createStaticHandler(root: string) {
     if (req.method !== "GET" && req.method !== "HEAD") {
       return send(res, 405, "method not allowed\n", { allow: "GET, HEAD" });
     }
-    const url = new URL(req.url ?? "/", "http://localhost");
     let path: string;
     try {
-      path = decodeURIComponent(url.pathname);
+      // Only the path matters here; an absolute-form target is routed by its path too.
+      path = decodeURIComponent(new URL(req.url ?? "/", "http://localhost").pathname);
     } catch {
       return send(res, 400, "bad path\n");
     }

@@ -1,12 +1,12 @@
 import type { DescMessage, MessageShape } from "@bufbuild/protobuf";
 import { create, isMessage } from "@bufbuild/protobuf";
-import {
-  createContextValues,
-  type HandlerContext,
-  type Interceptor,
-  type MethodImplSpec,
-  type UnaryRequest,
-  type UnaryResponse,
+import type {
+  ContextValues,
+  HandlerContext,
+  Interceptor,
+  MethodImplSpec,
+  UnaryRequest,
+  UnaryResponse,
 } from "@connectrpc/connect";
 import type { RpcProtocol } from "@hello-metadata/metadata/internal";
 import { FastHeaders } from "./fast-headers.js";
@@ -40,6 +40,7 @@ export function unaryContext(
     readonly header: Headers;
     readonly abort: LazySignal;
     readonly timeoutMs: number | undefined;
+    readonly values: ContextValues;
   },
 ): HandlerContext {
   const deadline = call.timeoutMs === undefined ? undefined : Date.now() + call.timeoutMs;
@@ -57,7 +58,7 @@ export function unaryContext(
     responseHeader: new FastHeaders({ "content-type": responseContentType }),
     responseTrailer: new FastHeaders(protocol === "connect" ? undefined : { "grpc-status": "0" }),
     protocolName: protocol,
-    values: createContextValues(),
+    values: call.values,
     url: call.url,
   };
 }

@@ -7,10 +7,10 @@ import {
   errorToJsonBytes,
   trailerMux,
 } from "@connectrpc/connect/protocol-connect";
-import { setTrailerStatus } from "@connectrpc/connect/protocol-grpc";
 import { trailerFlag, trailerSerialize } from "@connectrpc/connect/protocol-grpc-web";
 import type { WireFormat } from "@hello-metadata/metadata/internal";
 import { concat, envelope } from "./envelope.js";
+import { setGrpcStatus } from "./grpc-status.js";
 
 /** A response the adapter writes as it is: status, headers, one body, optional HTTP trailers. */
 export interface FastResponse {
@@ -41,13 +41,13 @@ export function unaryResponse<O extends DescMessage>(
   const trailer = ctx.responseTrailer;
   switch (format.protocol) {
     case "grpc": {
-      if (error) setTrailerStatus(trailer, error);
+      if (error) setGrpcStatus(trailer, error);
       const body =
         output === undefined || error ? new Uint8Array(0) : envelope(0, toBinary(schema, output));
       return { status: 200, header, body, trailer };
     }
     case "grpc-web": {
-      if (error) setTrailerStatus(trailer, error);
+      if (error) setGrpcStatus(trailer, error);
       const frames = [envelope(trailerFlag, trailerSerialize(trailer))];
       if (output !== undefined && !error) frames.unshift(envelope(0, toBinary(schema, output)));
       return { status: 200, header, body: concat(frames) };

@@ -1,25 +1,36 @@
-import type * as http from "node:http";
+import type { ContextValues } from "@connectrpc/connect";
 import type { UniversalServerRequest } from "@connectrpc/connect/protocol";
 
 /**
- * A request for one of Connect-ES's universal handlers whose body starts
- * with bytes already read (the fast path read them, then declined) and goes
- * on with whatever is left in `rest`.
+ * A request for one of Connect-ES's universal handlers, built by the engine
+ * itself (connect-node's `universalRequestFromNodeRequest` throws inside the
+ * request listener on a request whose authority it cannot read; the engine
+ * checks the target first, see request-target.ts). Its body starts with
+ * bytes already read, if any (the fast path read them, then declined), and
+ * goes on with `rest`.
  */
-export function withBody(
-  req: Omit<UniversalServerRequest, "body">,
-  prefix: readonly Uint8Array[],
-  rest: AsyncIterable<Uint8Array> | undefined,
-): UniversalServerRequest {
+export function universalRequest(init: {
+  readonly httpVersion: string;
+  readonly method: string;
+  readonly url: string;
+  readonly header: Headers;
+  readonly signal: AbortSignal;
+  readonly contextValues: ContextValues;
+  readonly prefix?: readonly Uint8Array[];
+  readonly rest?: AsyncIterable<Uint8Array>;
+}): UniversalServerRequest {
+  const { prefix = [], rest } = init;
   async function* body() {
     yield* prefix;
     if (rest) yield* rest;
   }
-  return { ...req, body: body() };
-}
-
-/** The request's URL for Connect-ES: its authority (HTTP/2 `:authority` or `host`) and path. */
-export function absoluteUrl(headers: http.IncomingHttpHeaders, path: string): string {
-  const authority = headers[":authority"] ?? headers.host ?? "localhost";
-  return `http://${authority}${path}`;
+  return {
+    httpVersion: init.httpVersion,
+    method: init.method,
+    url: init.url,
+    header: init.header,
+    signal: init.signal,
+    contextValues: init.contextValues,
+    body: body(),
+  };
 }
