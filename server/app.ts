@@ -10,11 +10,13 @@ import {
 import type { Logger } from "pino";
 import { createCorsPolicy } from "./cors.js";
 import { createDownstream } from "./downstream.js";
+import { createHopBudget } from "./hop-budget.js";
 import { limits as defaultLimits, type Limits } from "./limits.js";
 import { createLogger, loggingInterceptor } from "./logging.js";
 import { appMetadataKeys } from "./metadata-keys.js";
 import { assignRequestId } from "./request-id.js";
 import { routes } from "./routes.js";
+import { createViaSigner } from "./via.js";
 
 /** Options for {@link startServer}. */
 export interface ServerOptions {
@@ -30,6 +32,11 @@ export interface ServerOptions {
   readonly downstream?: string | undefined;
   /** Incoming keys a hop forwards; default `appMetadataKeys.forwardByDefault`. */
   readonly forwardAllowList?: readonly string[];
+  /**
+   * The key servers of one chain share to trust each other's hop trail
+   * (see via.ts); default a random key of this process's own.
+   */
+  readonly hopSecret?: string | undefined;
   /** Extra origins allowed by CORS; the server's own and `npm run dev`'s are always allowed. */
   readonly corsOrigins?: readonly string[];
   /**
@@ -76,7 +83,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const metadataOn = options.metadata !== false;
   const serving = createServingState();
   let authority = "";
-  const downstream = createDownstream(() => options.downstream ?? `http://${authority}`);
+  const downstream = createDownstream(() => options.downstream ?? `http://${authority}`, limits);
   // The server's own origins are known once it listens; until then only the configured ones.
   let cors = createCorsPolicy([devOrigin, ...(options.corsOrigins ?? [])]);
   const serveStatic = createStaticHandler(options.webRoot);
@@ -96,6 +103,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       downstream,
       forwardAllowList: options.forwardAllowList ?? appMetadataKeys.forwardByDefault,
       self: () => authority,
+      via: createViaSigner(options.hopSecret),
+      hopBudget: createHopBudget(limits),
       serving,
     }),
     onRequest: (req, res) => answerPreflight(cors, req, res),

@@ -13,14 +13,17 @@ export interface Config {
   readonly corsOrigins: readonly string[];
   /** The metadata features; false only to measure their cost (`--metadata off`). */
   readonly metadata: boolean;
+  /** The key the servers of one chain share to trust each other's hop trail. */
+  readonly hopSecret: string | undefined;
 }
 
-const usage = `usage: npm start -- [--port N] [--host H] [--downstream URL] [--forward k1,k2] [--cors-origins o1,o2]
+const usage = `usage: npm start -- [--port N] [--host H] [--downstream URL] [--forward k1,k2] [--cors-origins o1,o2] [--hop-secret S]
   --port          PORT          listen port (default 8080; 0 picks a free one)
   --host          HOST          bind address (default localhost)
   --downstream    DOWNSTREAM    next HelloService for hops (default: this server)
   --forward       FORWARD_KEYS  metadata keys a hop forwards (default ${appMetadataKeys.forwardByDefault.join(",")})
   --cors-origins  CORS_ORIGINS  extra origins allowed to call from a browser
+  --hop-secret    HOP_SECRET    key shared by the servers of a chain of hops (default: one per process)
   --metadata off                the library's metadata features off (only to measure their cost)`;
 
 /**
@@ -40,6 +43,7 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): Config {
         downstream: { type: "string" },
         forward: { type: "string" },
         "cors-origins": { type: "string" },
+        "hop-secret": { type: "string" },
         metadata: { type: "string" },
       },
       strict: true,
@@ -67,6 +71,7 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): Config {
     forwardAllowList: forward.map((k) => k.toLowerCase()),
     corsOrigins,
     metadata: metadataSwitch(values.metadata),
+    hopSecret: values["hop-secret"] ?? env.HOP_SECRET,
   };
 }
 

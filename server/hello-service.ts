@@ -10,6 +10,7 @@ import {
   setHeader,
   setTrailer,
 } from "@hello-metadata/metadata";
+import { clientAddressKey } from "@hello-metadata/node-server";
 import {
   type HelloService,
   type HopReport,
@@ -19,7 +20,14 @@ import {
   type SayHelloResponse,
 } from "../gen/hello/v1/hello_pb.js";
 import type { Downstream } from "./downstream.js";
-import { deadlineOf, forwardContext, forwardedTimeout, type HopOptions } from "./hops.js";
+import type { HopBudget } from "./hop-budget.js";
+import {
+  deadlineOf,
+  forwardContext,
+  forwardedTimeout,
+  type HopOptions,
+  trustedTrail,
+} from "./hops.js";
 import { limits } from "./limits.js";
 import { appMetadataKeys } from "./metadata-keys.js";
 
@@ -30,6 +38,8 @@ import { appMetadataKeys } from "./metadata-keys.js";
 export interface HelloServiceOptions extends HopOptions {
   /** The next HelloService, called for hops. */
   readonly downstream: Downstream;
+  /** What hops may hold of the downstream (see hop-budget.ts). */
+  readonly hopBudget: HopBudget;
   /**
    * How response metadata is written: through the library (`setHeader`,
    * `sendHeader`, `setTrailer`, the default), or straight into Connect-ES's
@@ -99,13 +109,24 @@ export function createHelloService(options: HelloServiceOptions): ServiceImpl<ty
           via: options.self(),
         };
         if (req.hops > 0) {
-          const { values, dropped } = forwardContext(ctx.values, incoming, options);
-          here.dropped = dropped;
-          const res = await options.downstream.client.sayHello(
-            { ...req, hops: req.hops - 1 },
-            { ...callOptions(values), signal: ctx.signal, timeoutMs: forwardedTimeout(ctx) },
+          // A call that continues a chain of ours is charged to the process
+          // only; a call from a client is charged to that client too.
+          const trail = trustedTrail(incoming, options.via);
+          const release = options.hopBudget.acquire(
+            trail ? undefined : ctx.values.get(clientAddressKey),
           );
-          return response(res.message, here, res.hops);
+          try {
+            const { values, dropped } = forwardContext(ctx.values, incoming, trail, options);
+            here.dropped = dropped;
+            const timeoutMs = forwardedTimeout(ctx, limits.hopDefaultTimeoutMs);
+            const res = await options.downstream.client.sayHello(
+              { ...req, hops: req.hops - 1 },
+              { ...callOptions(values), signal: ctx.signal, timeoutMs },
+            );
+            return response(res.message, here, res.hops);
+          } finally {
+            release();
+          }
         }
         if (req.delayMs > 0) await sleep(req.delayMs, ctx.signal);
         if (failCode !== undefined) throw failure(failCode);

@@ -16,10 +16,12 @@ let a: ServerProcess;
 let b: ServerProcess;
 let c: ServerProcess;
 
+// The three servers of the chain share a hop key, so each trusts the trail the one before it signed.
+const shared = ["--hop-secret", "chain-test-key"];
 before(async () => {
-  c = await spawnServer();
-  b = await spawnServer(["--downstream", c.url]);
-  a = await spawnServer(["--downstream", b.url]);
+  c = await spawnServer(shared);
+  b = await spawnServer(["--downstream", c.url, ...shared]);
+  a = await spawnServer(["--downstream", b.url, ...shared]);
 });
 after(() => {
   for (const p of [a, b, c]) p?.kill();
@@ -85,6 +87,26 @@ describe("three processes chained", () => {
     assert.equal(h2.via, new URL(c.url).host);
   });
 
+  it("a trail a client made up is not hop history: the trail starts at the first server", async () => {
+    const forged = appendToOutgoingContext(
+      undefined,
+      "x-hello-via",
+      "evil.example:1",
+      "x-hello-via-mac",
+      "made-up",
+    );
+    const res = await clientFor(a.url).sayHello(
+      { name: "forged", hops: 2 },
+      { ...callOptions(forged), timeoutMs: 5_000 },
+    );
+    const [h0, h1, h2] = res.hops;
+    assert.ok(h0 && h1 && h2);
+    const trailAt = (hop: typeof h1) => hop.received.find((e) => e.key === "x-hello-via")?.values;
+    assert.deepEqual(trailAt(h1), [new URL(a.url).host]);
+    assert.deepEqual(trailAt(h2), [`${new URL(a.url).host}, ${new URL(b.url).host}`]);
+    assert.ok(!h0.dropped.includes("x-hello-via"), "never history, so not 'dropped' either");
+  });
+
   it("the deadline shrinks at every hop", async () => {
     const res = await clientFor(a.url).sayHello(
       { name: "deadline", hops: 2 },
@@ -101,12 +123,12 @@ describe("three processes chained", () => {
     }
   });
 
-  it("no deadline: none is invented downstream", async () => {
-    const res = await clientFor(a.url).sayHello({ name: "none", hops: 1 });
-    assert.deepEqual(
-      res.hops.map((h) => h.deadlineMs),
-      [undefined, undefined],
-    );
+  it("no deadline from the caller: each hop gives its call the default, so none waits forever", async () => {
+    const res = await clientFor(a.url).sayHello({ name: "none", hops: 2 });
+    const [h0, h1, h2] = res.hops.map((h) => h.deadlineMs);
+    assert.equal(h0, undefined, "the caller set none");
+    assert.ok(h1 !== undefined && h1 <= 10_000n && h1 > 9_000n, `hop 1: ${h1}`);
+    assert.ok(h2 !== undefined && h2 < h1, `hop 2: ${h2}, less than hop 1's`);
   });
 
   it("an error at the last hop reaches the caller with its code, and secrets stay put", async () => {

@@ -69,6 +69,16 @@ export const limits = {
   shutdownGraceMs: 10_000,
   /** `SayHelloRequest.hops`: servers a call may chain through; past it, `InvalidArgument`. */
   maxHops: 8,
+  /** Downstream calls hops may have in flight in the whole process; past it, `ResourceExhausted` at once. */
+  maxHopCallsInFlight: 256,
+  /** Downstream calls the chains one client started may have in flight; past it, `ResourceExhausted`. */
+  maxHopCallsPerClient: 32,
+  /** The deadline a hop gives its downstream call when the caller set none. */
+  hopDefaultTimeoutMs: 10_000,
+  /** Calls one pooled downstream connection carries before the pool opens another. */
+  hopStreamsPerConnection: 100,
+  /** Connections the downstream pool may open. */
+  hopConnections: 8,
   /** `SayHelloRequest.delay_ms`; past it, `InvalidArgument`. */
   maxDelayMs: 60_000,
   /** `SayHelloStreamRequest.count`; past it, `InvalidArgument`. */

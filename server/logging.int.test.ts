@@ -48,3 +48,37 @@ it("logs the call with its request id and redacts every other metadata value", a
   const all = JSON.stringify(lines);
   assert.doesNotMatch(all, /top-secret-token|also-secret/);
 });
+
+it("a hostile request logs a bounded line: keys counted past 32, names and safe values cut", async () => {
+  const headers: string[] = [];
+  for (let i = 0; i < 200; i++) headers.push("-H", `x-k${i}-${"n".repeat(100)}: v`);
+  const res = await curl([
+    ...headers,
+    "-H",
+    `traceparent: ${"0".repeat(5_000)}`,
+    "-H",
+    "x-bad-bin: !!!",
+    "-H",
+    "x-request-id: req-hostile",
+    "-H",
+    "content-type: application/json",
+    "-d",
+    '{"name":"x"}',
+    `${server.url}/hello.v1.HelloService/SayHello`,
+  ]);
+  assert.equal(res.status, 429, "refused: over the 8 KiB metadata limit");
+  await new Promise((r) => setTimeout(r, 100));
+  const line = lines.find((l) => l.requestId === "req-hostile");
+  assert.ok(line);
+  const metadata = line.metadata as Record<string, unknown>;
+  const named = Object.keys(metadata).filter((k) => !k.startsWith("["));
+  assert.equal(named.length, 32);
+  assert.ok(
+    named.every((k) => k.length <= 65),
+    "key names are cut",
+  );
+  // 200 x-k… keys, traceparent, user-agent and x-request-id: 203 keys read, 32 named.
+  assert.equal(metadata["[more keys]"], 203 - 32, "the rest are counted");
+  assert.equal(metadata["[invalid entries]"], 1);
+  assert.ok(JSON.stringify(line).length < 6_000, `${JSON.stringify(line).length} bytes`);
+});

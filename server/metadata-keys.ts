@@ -35,4 +35,6 @@ export const appMetadataKeys = {
   forwardByDefault: ["x-request-id", "traceparent", "tracestate", "baggage"],
   /** The via-style key each hop appends its own address to. */
   via: "x-hello-via",
+  /** The MAC each hop sends with the trail, so the next one can trust it (see via.ts). */
+  viaMac: "x-hello-via-mac",
 } as const;

@@ -20,13 +20,14 @@ import {
   wireFormatOf,
 } from "@hello-metadata/metadata/internal";
 import { abortOnClose } from "./call-abort.js";
+import { clientAddressKey } from "./call-context.js";
 import { clampTimeoutHeader } from "./deadline.js";
 import { consoleLog, type EngineLog } from "./engine-log.js";
 import { FastHeaders } from "./fast-headers.js";
 import { createFastUnary, fastFormatOf } from "./fast-unary.js";
 import { createFlowBudget, type FlowBudget } from "./flow-budget.js";
 import { checkGetQuery } from "./get-request.js";
-import { isGrpcWebText, serveGrpcWebText, textContentType } from "./grpc-web-text.js";
+import { serveGrpcWebText, textContentType } from "./grpc-web-text.js";
 import type { NodeRequest, NodeResponse } from "./node-request.js";
 import { bodyDeadline, readBody } from "./request-body.js";
 import { runGuarded, summarize } from "./request-context.js";
@@ -126,6 +127,8 @@ interface RpcCall {
   readonly lifetime: ReturnType<typeof abortOnClose>;
   /** Ends the exchange now (after an answer the server gave up with). */
   close(): void;
+  /** The client's address (see clientAddressKey). */
+  readonly client: string;
 }
 
 /**
@@ -186,7 +189,7 @@ export function createNodeAdapter(options: NodeAdapterOptions): NodeAdapter {
     if (refused(call, format)) return;
     const protocol: RpcProtocol = format?.protocol ?? "connect";
     if (format) clampTimeoutHeader(call.header, protocol);
-    const values = createContextValues();
+    const values = createContextValues().set(clientAddressKey, call.client);
     const sender = format && headerSender(format, sink);
     if (sender) values.set(headerSenderKey, sender);
     const abort = lifetime.abort;
@@ -353,6 +356,7 @@ export function createNodeAdapter(options: NodeAdapterOptions): NodeAdapter {
           sink,
           lifetime: abortOnClose(res),
           close: () => setTimeout(() => req.destroy(), 50).unref(),
+          client: req.socket?.remoteAddress ?? "",
         });
       },
       fail,
@@ -403,6 +407,7 @@ export function createNodeAdapter(options: NodeAdapterOptions): NodeAdapter {
           close: () => {
             if (!stream.destroyed) stream.close(http2.constants.NGHTTP2_NO_ERROR);
           },
+          client: client ?? stream.session?.socket?.remoteAddress ?? "",
         });
       },
       () => {

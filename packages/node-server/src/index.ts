@@ -3,6 +3,7 @@
 
 export type { NodeAdapter, NodeAdapterOptions } from "./adapter.js";
 export { createNodeAdapter } from "./adapter.js";
+export { clientAddressKey } from "./call-context.js";
 export type { EngineLog } from "./engine-log.js";
 export type { ServerLimits } from "./limits.js";
 export { defaultLimits } from "./limits.js";
