@@ -11,13 +11,22 @@ function headerObject(h: Headers, into: http2.OutgoingHttpHeaders): http2.Outgoi
   return into;
 }
 
-/** Writes a fast-path answer to Node's HTTP/1.1 (or HTTP/2 compatibility) response. */
+/**
+ * Writes a fast-path answer to Node's HTTP/1.1 (or HTTP/2 compatibility)
+ * response, HTTP trailers included: gRPC's status travels in them, so an
+ * HTTP/2 server that hands the adapter compatibility requests (rather than
+ * raw streams) would otherwise answer gRPC calls without a status.
+ */
 export function writeFastHttp1(res: NodeResponse, r: FastResponse): void {
   const out: Record<string, string> = {};
   r.header.forEach((value, key) => {
     out[key] = value;
   });
   (res as http.ServerResponse).writeHead(r.status, out);
+  const trailer = r.trailer;
+  if (trailer !== undefined && [...trailer.keys()].length > 0) {
+    res.addTrailers(headerObject(trailer, {}));
+  }
   res.end(r.body);
 }
 
