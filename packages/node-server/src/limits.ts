@@ -8,8 +8,11 @@ export interface ServerLimits {
    * All request header bytes accepted before any RPC code runs, counted as
    * HPACK counts (name + value + 32 per field). HTTP/1.1: Node's
    * `maxHeaderSize`, past it 431. HTTP/2: advertised as
-   * SETTINGS_MAX_HEADER_LIST_SIZE and checked on every stream; past it the
-   * protocol's `resource_exhausted` (gRPC, gRPC-Web, Connect) or 431.
+   * SETTINGS_MAX_HEADER_LIST_SIZE (which Node does not enforce on a server)
+   * and checked on every stream; past it the protocol's `resource_exhausted`
+   * (gRPC, gRPC-Web) or 431. A header block split over more CONTINUATION
+   * frames than Node's HTTP/2 layer allows (its CONTINUATION-flood guard)
+   * ends the connection (GOAWAY) before any code of ours sees it.
    */
   readonly maxHeaderBytes: number;
   /** Largest request message, in bytes; past it, `ResourceExhausted`. */
