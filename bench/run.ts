@@ -22,6 +22,7 @@ import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { cpus, loadavg, release, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
 import { parseArgs, promisify } from "node:util";
+import { sayHelloPath } from "../scripts/kit/h2-calls.js";
 import { h2loadUserAgent, requireH2load } from "../scripts/kit/h2load.js";
 import { memoryOf } from "../scripts/kit/server-process.js";
 import { checkSample, type SampleResult } from "./lib/check.js";
@@ -654,7 +655,7 @@ async function main(): Promise<number> {
     requestHeaders("grpc"),
   )
     .map(([k, v]) => `-H '${k}: ${v}'`)
-    .join(" ")} --log-file=<file> http://127.0.0.1:PORT/hello.v1.HelloService/SayHello`;
+    .join(" ")} --log-file=<file> http://127.0.0.1:PORT${sayHelloPath}`;
 
   const md: string[] = [
     "# hello-metadata benchmark",

@@ -5,8 +5,9 @@ import { execFile } from "node:child_process";
 import { readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { promisify } from "node:util";
+import { sayHelloPath } from "../../scripts/kit/h2-calls.js";
 import { type H2loadReport, parseReport, percentile } from "../../scripts/kit/h2load.js";
-import { type Row, requestBody, requestHeaders, sayHelloPath } from "./wire.js";
+import { type Row, requestBody, requestHeaders } from "./wire.js";
 
 const run = promisify(execFile);
 

@@ -8,12 +8,17 @@
 // broke after the server accepted it.
 import * as http2 from "node:http2";
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
-import { SayHelloRequestSchema, SayHelloResponseSchema } from "../../gen/hello/v1/hello_pb.js";
+import {
+  HelloService,
+  SayHelloRequestSchema,
+  SayHelloResponseSchema,
+} from "../../gen/hello/v1/hello_pb.js";
+import { rpcPath } from "./rpc-path.js";
 
 export type Protocol = "grpc" | "connect";
 
-/** The SayHello path on every protocol. */
-export const sayHelloPath = "/hello.v1.HelloService/SayHello";
+/** The SayHello path on every protocol, from the descriptor. */
+export const sayHelloPath = rpcPath(HelloService.method.sayHello);
 
 /** What a call asks for. */
 export interface HelloRequest {
