@@ -24,7 +24,12 @@ import { join } from "node:path";
 import { parseArgs, promisify } from "node:util";
 import { sayHelloPath } from "../scripts/kit/h2-calls.js";
 import { h2loadUserAgent, requireH2load } from "../scripts/kit/h2load.js";
-import { memoryOf } from "../scripts/kit/server-process.js";
+import {
+  repoRoot as root,
+  type ServerProcess,
+  serverCommandLine,
+  startServerProcess,
+} from "../scripts/kit/server-process.js";
 import { checkSample, type SampleResult } from "./lib/check.js";
 import { type CpuShare, cpuTicks, cpuWindow } from "./lib/cpu.js";
 import { type H2loadResult, type LoadShape, runH2load } from "./lib/h2load.js";
@@ -35,15 +40,7 @@ import {
   type PageRun,
   timeFirstResult,
 } from "./lib/page.js";
-import {
-  root,
-  type ServerId,
-  type ServerProcess,
-  type ServerSpec,
-  serverCommand,
-  serverSpecs,
-  startServer,
-} from "./lib/servers.js";
+import { type ServerId, type ServerSpec, serverSpecs } from "./lib/servers.js";
 import {
   fixed,
   int,
@@ -315,15 +312,17 @@ async function main(): Promise<number> {
     `starting ${specs.map((s) => s.id).join(", ")} (taskset -c ${serverCpu})… ${elapsed()}`,
   );
   const running = new Map<ServerId, ServerProcess>();
-  const starts = await Promise.allSettled(specs.map((s) => startServer(s, serverCpu)));
+  const starts = await Promise.allSettled(
+    specs.map((s) => startServerProcess({ ...s, cpu: serverCpu, timeoutMs: 90_000 })),
+  );
   starts.forEach((r, i) => {
     const spec = specs[i] as ServerSpec;
     if (r.status === "fulfilled") {
       running.set(spec.id, r.value);
       const urls =
-        r.value.http1Url === r.value.h2cUrl
-          ? r.value.h2cUrl
-          : `${r.value.h2cUrl} (h2c), ${r.value.http1Url} (HTTP/1.1)`;
+        r.value.http1Url === r.value.url
+          ? r.value.url
+          : `${r.value.url} (h2c), ${r.value.http1Url} (HTTP/1.1)`;
       console.log(`  ${spec.name}: ${urls}, pid ${r.value.pid}`);
       return;
     }
@@ -351,7 +350,7 @@ async function main(): Promise<number> {
       grid.push({
         row,
         server: spec.id,
-        url: row.http === "h2c" ? p.h2cUrl : p.http1Url,
+        url: row.http === "h2c" ? p.url : p.http1Url,
         runs: [],
         discarded: [],
         warmupErrors: 0,
@@ -435,7 +434,7 @@ async function main(): Promise<number> {
 
     for (const [id, p] of running) {
       try {
-        memory.set(id, memoryOf(p.pid));
+        memory.set(id, p.memory());
       } catch (e) {
         failures.push(`${id}: cannot read /proc/${p.pid}/status: ${(e as Error).message}`);
       }
@@ -450,10 +449,10 @@ async function main(): Promise<number> {
     const a = running.get("A");
     if (settings.browser && a) {
       console.log(
-        `\npage: ${settings.browserRuns} loads of ${a.h2cUrl}/ (fresh context each), fill Name, click SayHello, wait for #message… ${elapsed()}`,
+        `\npage: ${settings.browserRuns} loads of ${a.url}/ (fresh context each), fill Name, click SayHello, wait for #message… ${elapsed()}`,
       );
       try {
-        pageRuns = await timeFirstResult(`${a.h2cUrl}/`, settings.browserRuns, "Bench");
+        pageRuns = await timeFirstResult(`${a.url}/`, settings.browserRuns, "Bench");
         for (const r of pageRuns) {
           if (r.message !== "Hello, Bench")
             failures.push(`page showed ${JSON.stringify(r.message)}`);
@@ -755,9 +754,7 @@ async function main(): Promise<number> {
     `    ${exampleCommand}`,
     "",
     "Servers: `" +
-      specs
-        .map((s) => serverCommand(s, serverCpu).join(" ").replace(process.execPath, "node"))
-        .join("`, `") +
+      specs.map((s) => serverCommandLine({ ...s, cpu: serverCpu })).join("`, `") +
       "`.",
     "",
   );
@@ -779,7 +776,7 @@ async function main(): Promise<number> {
           id: s.id,
           name: s.name,
           description: s.description,
-          command: serverCommand(s, serverCpu).join(" ").replace(process.execPath, "node"),
+          command: serverCommandLine({ ...s, cpu: serverCpu }),
           ran: running.has(s.id),
         })),
         rows: jsonRows,

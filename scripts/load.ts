@@ -19,12 +19,8 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { type Protocol, runLoad, summarize } from "./kit/h2-calls.js";
 import { h2loadUserAgent, percentile, requireH2load, runH2load } from "./kit/h2load.js";
-import {
-  type LoadServer,
-  loggedCalls,
-  memoryOf,
-  startServerProcess,
-} from "./kit/server-process.js";
+import { loggedCalls } from "./kit/server-log.js";
+import { type ServerProcess, serverCommandLine, startServerProcess } from "./kit/server-process.js";
 
 const { values: flags } = parseArgs({
   options: {
@@ -85,6 +81,11 @@ interface ProtocolRun {
   exitCode: number | null;
 }
 
+/** The server as `npm start` runs it, pinned to the server CPU, its log going to `logFile`. */
+function startLoggingServer(logFile: string): Promise<ServerProcess> {
+  return startServerProcess({ cpu: serverCpu, env: { LOG_LEVEL: logLevel }, logFile });
+}
+
 async function referenceBodyBytes(
   url: string,
   protocol: Protocol,
@@ -113,12 +114,8 @@ async function loadProtocol(
   protocol: Protocol,
   userAgent: string,
 ): Promise<ProtocolRun> {
-  const server = await startServerProcess({
-    dir,
-    cpu: serverCpu,
-    logLevel,
-    logName: `server-${protocol}.log`,
-  });
+  const logFile = join(dir, `server-${protocol}.log`);
+  const server = await startLoggingServer(logFile);
   try {
     // Every timed call carries this x-request-id, which tags its log line.
     const tag = `h2load-${protocol}-timed`;
@@ -132,8 +129,8 @@ async function loadProtocol(
       latencies: true,
       headers: { "x-request-id": tag },
     });
-    const mem = memoryOf(server.pid);
-    const logged = await loggedCalls(server.logFile, tag, calls);
+    const mem = server.memory();
+    const logged = await loggedCalls(logFile, tag, calls);
     // Second pass, same shape, through a client that reads every answer.
     const wire = await runLoad({ url: server.url, protocol, connections, streams, calls });
     const w = summarize(wire.calls);
@@ -197,12 +194,7 @@ interface MemoryRun {
 }
 
 async function memoryRun(dir: string, userAgent: string): Promise<MemoryRun> {
-  const server: LoadServer = await startServerProcess({
-    dir,
-    cpu: serverCpu,
-    logLevel,
-    logName: "server-memory.log",
-  });
+  const server = await startLoggingServer(join(dir, "server-memory.log"));
   try {
     const half = Math.floor(memoryRoundCalls / 2);
     const headers = { "user-agent": userAgent };
@@ -227,12 +219,12 @@ async function memoryRun(dir: string, userAgent: string): Promise<MemoryRun> {
       }
     };
     for (let i = 0; i < memoryWarmupRounds; i++) await round();
-    const samples = [{ calls: 0, rssKiB: memoryOf(server.pid).rssKiB }];
+    const samples = [{ calls: 0, rssKiB: server.memory().rssKiB }];
     for (let i = 1; i <= memoryRounds; i++) {
       await round();
-      samples.push({ calls: i * 2 * half, rssKiB: memoryOf(server.pid).rssKiB });
+      samples.push({ calls: i * 2 * half, rssKiB: server.memory().rssKiB });
     }
-    const { peakKiB } = memoryOf(server.pid);
+    const { peakKiB } = server.memory();
     if ((await server.stop()) !== 0) failures++;
     const first = samples[0]?.rssKiB ?? 0;
     const last = samples.at(-1)?.rssKiB ?? 0;
@@ -294,7 +286,7 @@ async function main(): Promise<number> {
     [
       `Load: unary SayHello, ${int(calls)} calls per protocol, h2c to 127.0.0.1`,
       `  h2load -n${calls} -c${connections} -m${streams} (${connections} connections × ${streams} streams = ${concurrent} concurrent streams), after ${int(warmup)} warm-up calls`,
-      `  server: taskset -c ${serverCpu} node --import tsx server/main.ts --port 0 --host 127.0.0.1, LOG_LEVEL=${logLevel} (its log goes to a file)`,
+      `  server: ${serverCommandLine({ cpu: serverCpu })}, LOG_LEVEL=${logLevel} (its log goes to a file)`,
       `  load: taskset -c ${loadCpu} h2load; checking client (node:http2) in this process, on CPUs ${own}`,
       `  machine: ${cpus().length} × ${cpus()[0]?.model.trim() ?? "?"}, Node ${process.version}, ${userAgent}; load average ${loadAverage()} (other work on the machine skews the numbers)`,
       `  files: ${dir}`,

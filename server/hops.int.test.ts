@@ -10,16 +10,16 @@ import {
   createMetadataTransport,
 } from "@hello-metadata/metadata";
 import { HelloService } from "../gen/hello/v1/hello_pb.js";
-import { type ServerProcess, spawnServer } from "./testing.js";
+import { type ServerProcess, startServerProcess } from "../scripts/kit/server-process.js";
 
 let a: ServerProcess;
 let b: ServerProcess;
 let c: ServerProcess;
 
 before(async () => {
-  c = await spawnServer();
-  b = await spawnServer(["--downstream", c.url]);
-  a = await spawnServer(["--downstream", b.url]);
+  c = await startServerProcess();
+  b = await startServerProcess({ args: ["--downstream", c.url] });
+  a = await startServerProcess({ args: ["--downstream", b.url] });
 });
 after(() => {
   for (const p of [a, b, c]) p?.kill();

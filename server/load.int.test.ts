@@ -11,21 +11,24 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { type Protocol, runLoad, summarize } from "../scripts/kit/h2-calls.js";
 import { h2loadUserAgent, requireH2load, runH2load } from "../scripts/kit/h2load.js";
-import { type LoadServer, loggedCalls, startServerProcess } from "../scripts/kit/server-process.js";
+import { loggedCalls } from "../scripts/kit/server-log.js";
+import { type ServerProcess, startServerProcess } from "../scripts/kit/server-process.js";
 
 const callsPerRun = 2_500; // × 2 clients × 2 protocols = 10,000 calls
 const shape = { connections: 4, streams: 32 };
 
 describe("load: 10,000 unary calls over 128 concurrent streams", () => {
   let dir = "";
-  let server: LoadServer | undefined;
+  let logFile = "";
+  let server: ServerProcess | undefined;
   let userAgent = "";
 
   before(async () => {
     await requireH2load();
     userAgent = await h2loadUserAgent();
     dir = await mkdtemp(join(tmpdir(), "hello-load-test-"));
-    server = await startServerProcess({ dir, logLevel: "info" });
+    logFile = join(dir, "server.log");
+    server = await startServerProcess({ env: { LOG_LEVEL: "info" }, logFile });
   });
   after(async () => {
     server?.kill();
@@ -65,7 +68,7 @@ describe("load: 10,000 unary calls over 128 concurrent streams", () => {
       );
       assert.equal(h.status2xx, callsPerRun);
       assert.equal(h.dataBytes, callsPerRun * bytes, "every answer carried a whole message");
-      const logged = await loggedCalls(server.logFile, tag, callsPerRun);
+      const logged = await loggedCalls(logFile, tag, callsPerRun);
       assert.deepEqual([...logged.byProtocolAndCode], [[`${protocol} ok`, callsPerRun]]);
     });
 
@@ -102,7 +105,7 @@ describe("load: 10,000 unary calls over 128 concurrent streams", () => {
     // …but no answer carried a message, the log says not_found,
     assert.notEqual(h.dataBytes, 200 * bytes);
     assert.equal(h.dataBytes, 0);
-    const logged = await loggedCalls(server.logFile, tag, 200);
+    const logged = await loggedCalls(logFile, tag, 200);
     assert.deepEqual([...logged.byProtocolAndCode], [["grpc not_found", 200]]);
     // …and the checking client reads grpc-status 5 on each.
     const r = summarize(
