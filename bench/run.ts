@@ -23,7 +23,14 @@ import { cpus, loadavg, release, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
 import { parseArgs, promisify } from "node:util";
 import { sayHelloPath } from "../scripts/kit/h2-calls.js";
-import { h2loadUserAgent, requireH2load } from "../scripts/kit/h2load.js";
+import {
+  type H2loadReport,
+  h2loadUserAgent,
+  type LoadShape,
+  percentile,
+  requireH2load,
+  runH2load,
+} from "../scripts/kit/h2load.js";
 import {
   repoRoot as root,
   type ServerProcess,
@@ -32,7 +39,6 @@ import {
 } from "../scripts/kit/server-process.js";
 import { checkSample, type SampleResult } from "./lib/check.js";
 import { type CpuShare, cpuTicks, cpuWindow } from "./lib/cpu.js";
-import { type H2loadResult, type LoadShape, runH2load } from "./lib/h2load.js";
 import {
   type BundleSize,
   buildPage,
@@ -51,7 +57,7 @@ import {
   ratio,
   signedPercent,
 } from "./lib/stats.js";
-import { rows as allRows, type Row, requestHeaders } from "./lib/wire.js";
+import { rows as allRows, type Row, requestBody, requestHeaders } from "./lib/wire.js";
 
 const execFileP = promisify(execFile);
 
@@ -226,6 +232,43 @@ async function waitForQuiet(): Promise<number> {
   }
 }
 
+/** One h2load run's report and the latency percentiles of its per-request log. */
+type H2loadResult = H2loadReport & {
+  readonly command: string;
+  readonly p50Ms: number;
+  readonly p99Ms: number;
+  /** Requests in the --log-file (finished within the duration). */
+  readonly logged: number;
+};
+
+/** Runs h2load for `seconds` against `url` with `row`'s request, pinned to the load CPU. */
+async function runRow(o: {
+  url: string;
+  row: Row;
+  seconds: number;
+  dir: string;
+}): Promise<H2loadResult> {
+  const { latenciesMs, ...report } = await runH2load({
+    ...shape,
+    url: o.url,
+    path: sayHelloPath,
+    body: requestBody(o.row.encoding),
+    headers: requestHeaders(o.row.encoding),
+    http1: o.row.http === "http1",
+    seconds: o.seconds,
+    cpu: loadCpu,
+    dir: o.dir,
+    name: o.row.id,
+    latencies: true,
+  });
+  return {
+    ...report,
+    p50Ms: percentile(latenciesMs, 50),
+    p99Ms: percentile(latenciesMs, 99),
+    logged: latenciesMs.length,
+  };
+}
+
 /** Calls h2load saw fail: failed + errored + timeout + non-2xx. */
 function h2loadFailures(h: H2loadResult): number {
   return h.failed + h.errored + h.timeout + h.statusOther;
@@ -379,7 +422,7 @@ async function main(): Promise<number> {
       const p = running.get(c.server) as ServerProcess;
       const quietWaitMs = await waitForQuiet();
       const end = cpuWindow(p.pid);
-      const h = await runH2load({ ...shape, url: c.url, row: c.row, seconds, cpu: loadCpu, dir });
+      const h = await runRow({ url: c.url, row: c.row, seconds, dir });
       return { h, cpu: end(), quietWaitMs };
     };
 

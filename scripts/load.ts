@@ -17,7 +17,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { type Protocol, runLoad, summarize } from "./kit/h2-calls.js";
+import { type Protocol, runLoad, summarize, wireRequest } from "./kit/h2-calls.js";
 import { h2loadUserAgent, percentile, requireH2load, runH2load } from "./kit/h2load.js";
 import { loggedCalls } from "./kit/server-log.js";
 import { type ServerProcess, serverCommandLine, startServerProcess } from "./kit/server-process.js";
@@ -121,13 +121,15 @@ async function loadProtocol(
     const tag = `h2load-${protocol}-timed`;
     const headers = { "user-agent": userAgent, "x-request-id": tag };
     const bodyBytes = await referenceBodyBytes(server.url, protocol, headers);
-    const shape = { url: server.url, protocol, connections, streams, dir, cpu: loadCpu };
-    if (warmup > 0) await runH2load({ ...shape, calls: warmup });
+    const shape = { url: server.url, connections, streams, dir, cpu: loadCpu };
+    const name = `${protocol}-h2load`;
+    if (warmup > 0) await runH2load({ ...shape, ...wireRequest(protocol), name, calls: warmup });
     const h = await runH2load({
       ...shape,
+      ...wireRequest(protocol, undefined, { "x-request-id": tag }),
+      name,
       calls,
       latencies: true,
-      headers: { "x-request-id": tag },
     });
     const mem = server.memory();
     const logged = await loggedCalls(logFile, tag, calls);
@@ -207,7 +209,7 @@ async function memoryRun(dir: string, userAgent: string): Promise<MemoryRun> {
       for (const protocol of ["grpc", "connect"] as const) {
         const h = await runH2load({
           url: server.url,
-          protocol,
+          ...wireRequest(protocol),
           connections,
           streams,
           dir,

@@ -9,7 +9,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { type Protocol, runLoad, summarize } from "../scripts/kit/h2-calls.js";
+import { type Protocol, runLoad, summarize, wireRequest } from "../scripts/kit/h2-calls.js";
 import { h2loadUserAgent, requireH2load, runH2load } from "../scripts/kit/h2load.js";
 import { loggedCalls } from "../scripts/kit/server-log.js";
 import { type ServerProcess, startServerProcess } from "../scripts/kit/server-process.js";
@@ -56,11 +56,10 @@ describe("load: 10,000 unary calls over 128 concurrent streams", () => {
       const bytes = await goodAnswerBytes(server.url, protocol, tag);
       const h = await runH2load({
         url: server.url,
-        protocol,
+        ...wireRequest(protocol, undefined, { "x-request-id": tag }),
         calls: callsPerRun,
         ...shape,
         dir,
-        headers: { "x-request-id": tag },
       });
       assert.deepEqual(
         { total: h.total, failed: h.failed, errored: h.errored, timeout: h.timeout },
@@ -92,12 +91,10 @@ describe("load: 10,000 unary calls over 128 concurrent streams", () => {
     const request = { name: "load", failCode: 5 };
     const h = await runH2load({
       url: server.url,
-      protocol: "grpc",
+      ...wireRequest("grpc", request, { "x-request-id": tag }),
       calls: 200,
       ...shape,
       dir,
-      request,
-      headers: { "x-request-id": tag },
     });
     // h2load counts them all as successes…
     assert.equal(h.failed, 0);

@@ -11,6 +11,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
+import { wireRequest } from "../scripts/kit/h2-calls.js";
 import { requireH2load, runH2load } from "../scripts/kit/h2load.js";
 import { startServerProcess } from "../scripts/kit/server-process.js";
 
@@ -35,7 +36,7 @@ describe("memory", () => {
         for (const protocol of ["grpc", "connect"] as const) {
           const h = await runH2load({
             url: server.url,
-            protocol,
+            ...wireRequest(protocol),
             calls,
             connections: 4,
             streams: 32,

@@ -66,6 +66,30 @@ export function requestHeaders(protocol: Protocol): Record<string, string> {
     : { "content-type": "application/json" };
 }
 
+/** One SayHello call as it goes on the wire, for a client or for h2load's -d and -H. */
+export interface WireRequest {
+  readonly path: string;
+  readonly headers: Record<string, string>;
+  readonly body: Buffer;
+}
+
+/**
+ * The SayHello call of `protocol` asking for `request` (default
+ * `{ name: "load" }`): its path, the protocol's headers with `headers` on
+ * top, and its body.
+ */
+export function wireRequest(
+  protocol: Protocol,
+  request: HelloRequest = { name: "load" },
+  headers: Readonly<Record<string, string>> = {},
+): WireRequest {
+  return {
+    path: sayHelloPath,
+    headers: { ...requestHeaders(protocol), ...headers },
+    body: requestBody(protocol, request),
+  };
+}
+
 /**
  * How one call ended:
  * - `ok`: a complete, correct answer (HTTP 200, the greeting, and for gRPC
@@ -170,13 +194,13 @@ const { NGHTTP2_REFUSED_STREAM } = http2.constants;
  */
 export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   const req = options.request ?? { name: "load" };
-  const body = requestBody(options.protocol, req);
+  const wire = wireRequest(options.protocol, req, options.headers);
+  const body = wire.body;
   const expected = `Hello, ${req.name}`;
   const headers: http2.OutgoingHttpHeaders = {
     ":method": "POST",
-    ":path": sayHelloPath,
-    ...requestHeaders(options.protocol),
-    ...options.headers,
+    ":path": wire.path,
+    ...wire.headers,
   };
   const reconnect = options.reconnect ?? true;
   const limit = options.calls ?? Number.POSITIVE_INFINITY;
