@@ -21,7 +21,7 @@
 // measure.ts does it, report.ts writes the tables and files.
 import { join } from "node:path";
 import { h2loadUserAgent, requireH2load } from "../scripts/kit/h2load.js";
-import { describeCode, describeMachine } from "./lib/machine.js";
+import { describeCode, describeMachine } from "../scripts/kit/machine.js";
 import { measure } from "./lib/measure.js";
 import { readPlan } from "./lib/plan.js";
 import { banner, buildReport, writeReport } from "./lib/report.js";

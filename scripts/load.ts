@@ -14,11 +14,12 @@
 // --memory-bound-mib N, --keep-files (keep logs and h2load's per-request log).
 import { readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
-import { cpus, loadavg, tmpdir } from "node:os";
+import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { type Protocol, runLoad, summarize, wireRequest } from "./kit/h2-calls.js";
 import { h2loadUserAgent, percentile, requireH2load, runH2load } from "./kit/h2load.js";
+import { loadAverage } from "./kit/machine.js";
 import { loggedCalls } from "./kit/server-log.js";
 import { type ServerProcess, serverCommandLine, startServerProcess } from "./kit/server-process.js";
 
@@ -260,12 +261,6 @@ async function memoryRun(dir: string, userAgent: string): Promise<MemoryRun> {
   } finally {
     server.kill();
   }
-}
-
-function loadAverage(): string {
-  return loadavg()
-    .map((n) => n.toFixed(2))
-    .join(" ");
 }
 
 function pinnedTo(): string {

@@ -4,8 +4,8 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { sayHelloPath } from "../../scripts/kit/h2-calls.js";
+import { type Code, loadAverage, type Machine } from "../../scripts/kit/machine.js";
 import { serverCommandLine } from "../../scripts/kit/server-process.js";
-import { type Code, loadAverage, type Machine } from "./machine.js";
 import { type Cell, failureList, type Measured, type Measurement } from "./measure.js";
 import { estimatedMinutes, type Plan } from "./plan.js";
 import { type ServerId, type ServerSpec, serverSpecs } from "./servers.js";

@@ -1,11 +1,11 @@
-// What a benchmark ran on and what it measured: the machine (CPUs, kernel,
-// Node, h2load), how busy it was, and the code's commit with any
-// uncommitted changes to the server.
+// What a load or benchmark run ran on and what it measured: the machine
+// (CPUs, kernel, Node, h2load), how busy it was, and the code's commit with
+// any uncommitted changes to the server.
 import { execFile } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { cpus, loadavg, release, totalmem } from "node:os";
 import { promisify } from "node:util";
-import { repoRoot } from "../../scripts/kit/server-process.js";
+import { repoRoot } from "./server-process.js";
 
 const execFileP = promisify(execFile);
 
