@@ -1,8 +1,4 @@
-import { type ChildProcess, spawn } from "node:child_process";
-import { once } from "node:events";
-import { fileURLToPath } from "node:url";
-
-const root = fileURLToPath(new URL("..", import.meta.url));
+import { startServerProcess } from "../scripts/kit/server-process.js";
 
 /**
  * Starts two real servers, as `npm start` runs them (the built
@@ -10,45 +6,26 @@ const root = fileURLToPath(new URL("..", import.meta.url));
  * and exports their URLs: E2E_BASE_URL, the API (and same-origin page), and
  * E2E_OTHER_URL, a second server whose origin the first does not allow, for
  * cross-origin tests. Page and server must be built (`npm run build`);
- * `npm test` does that before.
+ * `npm test` does that before. Their stderr shows in the test output.
  */
 export default async function globalSetup(): Promise<() => Promise<void>> {
-  const children = [startServer(), startServer()];
-  const [api, other] = await Promise.all(children.map(listeningUrl));
-  process.env.E2E_BASE_URL = api;
-  process.env.E2E_OTHER_URL = other;
-  return async () => {
-    await Promise.all(
-      children.map(async (child) => {
-        if (child.exitCode === null) {
-          child.kill("SIGTERM");
-          await once(child, "exit");
-        }
-      }),
-    );
-  };
-}
-
-function startServer(): ChildProcess {
-  return spawn(process.execPath, ["dist/server/main.js", "--port", "0", "--host", "127.0.0.1"], {
-    cwd: root,
-    stdio: ["ignore", "pipe", "inherit"],
-    env: { ...process.env, LOG_LEVEL: "warn" },
-  });
-}
-
-function listeningUrl(child: ChildProcess): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let out = "";
-    const timer = setTimeout(() => reject(new Error(`server did not start:\n${out}`)), 20_000);
-    child.stdout?.on("data", (chunk: Buffer) => {
-      out += chunk.toString();
-      const m = /listening on (http:\/\/\S+)/.exec(out);
-      if (m?.[1]) {
-        clearTimeout(timer);
-        resolve(m[1]);
-      }
+  const start = () =>
+    startServerProcess({
+      entry: "dist/server/main.js",
+      env: { LOG_LEVEL: "warn" },
+      echoStderr: true,
     });
-    child.once("exit", (code) => reject(new Error(`server exited with ${code}:\n${out}`)));
-  });
+  const started = await Promise.allSettled([start(), start()]);
+  const servers = started.flatMap((s) => (s.status === "fulfilled" ? [s.value] : []));
+  const stopAll = async () => {
+    await Promise.all(servers.map((s) => s.stop()));
+  };
+  const [api, other] = servers;
+  if (!api || !other) {
+    await stopAll();
+    throw started.find((s) => s.status === "rejected")?.reason;
+  }
+  process.env.E2E_BASE_URL = api.url;
+  process.env.E2E_OTHER_URL = other.url;
+  return stopAll;
 }

@@ -1,5 +1,5 @@
 import { expect, test } from "@playwright/test";
-
+import { countRpcs } from "./inspector.js";
 import { apiUrl as baseUrl } from "./urls.js";
 
 test("SayHello with a metadata row shows the greeting, response-time and processing-ms", async ({
@@ -33,10 +33,7 @@ test("an empty name shows the InvalidArgument error and still the call's metadat
 });
 
 test("an invalid metadata row blocks the send with a message on that row", async ({ page }) => {
-  let rpcs = 0;
-  page.on("request", (r) => {
-    if (r.url().includes("/hello.v1.HelloService/")) rpcs++;
-  });
+  const rpcs = countRpcs(page);
   await page.goto(`${baseUrl()}/`);
   await page.getByLabel("Name").fill("x");
   await page.getByLabel("Metadata key 1").fill("Bad Key");
@@ -44,5 +41,5 @@ test("an invalid metadata row blocks the send with a message on that row", async
   await page.getByRole("button", { name: "SayHello" }).click();
   await expect(page.locator(".row-error").first()).toHaveText(/illegal characters/);
   await expect(page.locator("#status")).toHaveText(/Not sent/);
-  expect(rpcs).toBe(0);
+  expect(rpcs()).toBe(0);
 });

@@ -1,4 +1,6 @@
 import { expect, type Locator, type Page } from "@playwright/test";
+import { HelloService } from "../gen/hello/v1/hello_pb.js";
+import { servicePath } from "../scripts/kit/rpc-path.js";
 
 /** The protocols as the page's protocol switch labels them. */
 export const protocolLabels = ["Connect (JSON)", "Connect (binary)", "gRPC-Web"] as const;
@@ -49,7 +51,7 @@ export async function metadataKeys(page: Page): Promise<string[]> {
 export function countRpcs(page: Page): () => number {
   let n = 0;
   page.on("request", (r) => {
-    if (r.url().includes("/hello.v1.HelloService/")) n++;
+    if (r.url().includes(servicePath(HelloService))) n++;
   });
   return () => n;
 }

@@ -14,17 +14,14 @@
 // --memory-bound-mib N, --keep-files (keep logs and h2load's per-request log).
 import { readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
-import { cpus, loadavg, tmpdir } from "node:os";
+import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { type Protocol, runLoad, summarize } from "./kit/h2-calls.js";
+import { type Protocol, runLoad, summarize, wireRequest } from "./kit/h2-calls.js";
 import { h2loadUserAgent, percentile, requireH2load, runH2load } from "./kit/h2load.js";
-import {
-  type LoadServer,
-  loggedCalls,
-  memoryOf,
-  startServerProcess,
-} from "./kit/server-process.js";
+import { loadAverage } from "./kit/machine.js";
+import { loggedCalls } from "./kit/server-log.js";
+import { type ServerProcess, serverCommandLine, startServerProcess } from "./kit/server-process.js";
 
 const { values: flags } = parseArgs({
   options: {
@@ -85,6 +82,11 @@ interface ProtocolRun {
   exitCode: number | null;
 }
 
+/** The server as `npm start` runs it, pinned to the server CPU, its log going to `logFile`. */
+function startLoggingServer(logFile: string): Promise<ServerProcess> {
+  return startServerProcess({ cpu: serverCpu, env: { LOG_LEVEL: logLevel }, logFile });
+}
+
 async function referenceBodyBytes(
   url: string,
   protocol: Protocol,
@@ -113,27 +115,25 @@ async function loadProtocol(
   protocol: Protocol,
   userAgent: string,
 ): Promise<ProtocolRun> {
-  const server = await startServerProcess({
-    dir,
-    cpu: serverCpu,
-    logLevel,
-    logName: `server-${protocol}.log`,
-  });
+  const logFile = join(dir, `server-${protocol}.log`);
+  const server = await startLoggingServer(logFile);
   try {
     // Every timed call carries this x-request-id, which tags its log line.
     const tag = `h2load-${protocol}-timed`;
     const headers = { "user-agent": userAgent, "x-request-id": tag };
     const bodyBytes = await referenceBodyBytes(server.url, protocol, headers);
-    const shape = { url: server.url, protocol, connections, streams, dir, cpu: loadCpu };
-    if (warmup > 0) await runH2load({ ...shape, calls: warmup });
+    const shape = { url: server.url, connections, streams, dir, cpu: loadCpu };
+    const name = `${protocol}-h2load`;
+    if (warmup > 0) await runH2load({ ...shape, ...wireRequest(protocol), name, calls: warmup });
     const h = await runH2load({
       ...shape,
+      ...wireRequest(protocol, undefined, { "x-request-id": tag }),
+      name,
       calls,
       latencies: true,
-      headers: { "x-request-id": tag },
     });
-    const mem = memoryOf(server.pid);
-    const logged = await loggedCalls(server.logFile, tag, calls);
+    const mem = server.memory();
+    const logged = await loggedCalls(logFile, tag, calls);
     // Second pass, same shape, through a client that reads every answer.
     const wire = await runLoad({ url: server.url, protocol, connections, streams, calls });
     const w = summarize(wire.calls);
@@ -197,12 +197,7 @@ interface MemoryRun {
 }
 
 async function memoryRun(dir: string, userAgent: string): Promise<MemoryRun> {
-  const server: LoadServer = await startServerProcess({
-    dir,
-    cpu: serverCpu,
-    logLevel,
-    logName: "server-memory.log",
-  });
+  const server = await startLoggingServer(join(dir, "server-memory.log"));
   try {
     const half = Math.floor(memoryRoundCalls / 2);
     const headers = { "user-agent": userAgent };
@@ -215,7 +210,7 @@ async function memoryRun(dir: string, userAgent: string): Promise<MemoryRun> {
       for (const protocol of ["grpc", "connect"] as const) {
         const h = await runH2load({
           url: server.url,
-          protocol,
+          ...wireRequest(protocol),
           connections,
           streams,
           dir,
@@ -227,12 +222,12 @@ async function memoryRun(dir: string, userAgent: string): Promise<MemoryRun> {
       }
     };
     for (let i = 0; i < memoryWarmupRounds; i++) await round();
-    const samples = [{ calls: 0, rssKiB: memoryOf(server.pid).rssKiB }];
+    const samples = [{ calls: 0, rssKiB: server.memory().rssKiB }];
     for (let i = 1; i <= memoryRounds; i++) {
       await round();
-      samples.push({ calls: i * 2 * half, rssKiB: memoryOf(server.pid).rssKiB });
+      samples.push({ calls: i * 2 * half, rssKiB: server.memory().rssKiB });
     }
-    const { peakKiB } = memoryOf(server.pid);
+    const { peakKiB } = server.memory();
     if ((await server.stop()) !== 0) failures++;
     const first = samples[0]?.rssKiB ?? 0;
     const last = samples.at(-1)?.rssKiB ?? 0;
@@ -268,12 +263,6 @@ async function memoryRun(dir: string, userAgent: string): Promise<MemoryRun> {
   }
 }
 
-function loadAverage(): string {
-  return loadavg()
-    .map((n) => n.toFixed(2))
-    .join(" ");
-}
-
 function pinnedTo(): string {
   const m = /^Cpus_allowed_list:\s*(\S+)/m.exec(readFileSync("/proc/self/status", "utf8"));
   return m?.[1] ?? "?";
@@ -294,7 +283,7 @@ async function main(): Promise<number> {
     [
       `Load: unary SayHello, ${int(calls)} calls per protocol, h2c to 127.0.0.1`,
       `  h2load -n${calls} -c${connections} -m${streams} (${connections} connections × ${streams} streams = ${concurrent} concurrent streams), after ${int(warmup)} warm-up calls`,
-      `  server: taskset -c ${serverCpu} node --import tsx server/main.ts --port 0 --host 127.0.0.1, LOG_LEVEL=${logLevel} (its log goes to a file)`,
+      `  server: ${serverCommandLine({ cpu: serverCpu })}, LOG_LEVEL=${logLevel} (its log goes to a file)`,
       `  load: taskset -c ${loadCpu} h2load; checking client (node:http2) in this process, on CPUs ${own}`,
       `  machine: ${cpus().length} × ${cpus()[0]?.model.trim() ?? "?"}, Node ${process.version}, ${userAgent}; load average ${loadAverage()} (other work on the machine skews the numbers)`,
       `  files: ${dir}`,

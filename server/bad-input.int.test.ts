@@ -21,6 +21,7 @@ import {
   setHeader,
 } from "@hello-metadata/metadata";
 import { HelloService, SayHelloRequestSchema } from "../gen/hello/v1/hello_pb.js";
+import { rpcPath, servicePath } from "../scripts/kit/rpc-path.js";
 import { grpcFrame, h2Request, rawHttp1 } from "../scripts/kit/wire-probes.js";
 import type { RunningServer } from "./app.js";
 import type { Limits } from "./limits.js";
@@ -36,18 +37,17 @@ const testLimits: Partial<Limits> = {
 };
 
 let server: RunningServer;
+const path = rpcPath(HelloService.method.sayHello);
 let rpc: string;
-let path: string;
 before(async () => {
   server = await startTestServer(undefined, { limits: testLimits });
-  rpc = `${server.url}/hello.v1.HelloService/SayHello`;
-  path = "/hello.v1.HelloService/SayHello";
+  rpc = `${server.url}${path}`;
 });
 after(() => server.close());
 
 const json = ["-H", "content-type: application/json"];
 const grpcHeaders = {
-  ":path": "/hello.v1.HelloService/SayHello",
+  ":path": path,
   "content-type": "application/grpc",
   te: "trailers",
 };
@@ -321,11 +321,11 @@ const rows: Row[] = [
   {
     name: "unknown method (Connect) → 404 unimplemented naming it",
     check: async () => {
-      const r = await curl([...json, "-d", "{}", `${server.url}/hello.v1.HelloService/Nope`]);
+      const r = await curl([...json, "-d", "{}", `${server.url}${servicePath(HelloService)}Nope`]);
       assert.equal(r.status, 404);
       assert.deepEqual(connectError(r.body), {
         code: "unimplemented",
-        message: "unknown method /hello.v1.HelloService/Nope",
+        message: `unknown method ${servicePath(HelloService)}Nope`,
       });
     },
   },
@@ -576,7 +576,7 @@ describe("bad metadata from code, not from clients", () => {
         ...json,
         "-d",
         '{"name":"x","hops":1,"failCode":7}',
-        `${edge.url}/hello.v1.HelloService/SayHello`,
+        `${edge.url}${path}`,
       ]);
       assert.equal(r.status, 403);
       assert.equal(connectError(r.body).code, "permission_denied");

@@ -1,6 +1,8 @@
 // CORS with curl: preflight and actual requests, allowed and disallowed origins.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
+import { HelloService } from "../gen/hello/v1/hello_pb.js";
+import { rpcPath } from "../scripts/kit/rpc-path.js";
 import type { RunningServer } from "./app.js";
 import { curl, startTestServer } from "./testing.js";
 
@@ -8,7 +10,7 @@ let server: RunningServer;
 let rpc: string;
 before(async () => {
   server = await startTestServer();
-  rpc = `${server.url}/hello.v1.HelloService/SayHello`;
+  rpc = `${server.url}${rpcPath(HelloService.method.sayHello)}`;
 });
 after(() => server.close());
 

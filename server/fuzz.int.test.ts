@@ -12,10 +12,13 @@ import * as http2 from "node:http2";
 import { after, before, describe, it } from "node:test";
 import { create, toBinary } from "@bufbuild/protobuf";
 import fc from "fast-check";
-import { SayHelloRequestSchema } from "../gen/hello/v1/hello_pb.js";
+import { HelloService, SayHelloRequestSchema } from "../gen/hello/v1/hello_pb.js";
+import { rpcPath } from "../scripts/kit/rpc-path.js";
 import { grpcFrame, h2Request } from "../scripts/kit/wire-probes.js";
 import type { RunningServer } from "./app.js";
 import { startTestServer } from "./testing.js";
+
+const sayHello = rpcPath(HelloService.method.sayHello);
 
 const tokenChar = fc.constantFrom(
   ..."abcdefghijklmnopqrstuvwxyzABCDEFGHIJ0123456789-_.!#$%&'*+^`|~".split(""),
@@ -121,7 +124,7 @@ function h1Call(
         host: hostname,
         port,
         method: "POST",
-        path: "/hello.v1.HelloService/SayHello",
+        path: sayHello,
         agent: false,
       },
       (res) => {
@@ -189,7 +192,7 @@ async function grpcProperty(url: string, numRuns: number): Promise<void> {
           url,
           {
             ...Object.fromEntries(headers),
-            ":path": "/hello.v1.HelloService/SayHello",
+            ":path": sayHello,
             "content-type": "application/grpc",
             te: "trailers",
           },

@@ -4,14 +4,19 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import {
+  HelloService,
   SayHelloRequestSchema,
   SayHelloResponseSchema,
   SayHelloStreamRequestSchema,
   SayHelloStreamResponseSchema,
 } from "../gen/hello/v1/hello_pb.js";
+import { rpcPath } from "../scripts/kit/rpc-path.js";
 import { grpcFrame } from "../scripts/kit/wire-probes.js";
 import type { RunningServer } from "./app.js";
 import { curl, startTestServer } from "./testing.js";
+
+const sayHelloPath = rpcPath(HelloService.method.sayHello);
+const sayHelloStreamPath = rpcPath(HelloService.method.sayHelloStream);
 
 let server: RunningServer;
 before(async () => {
@@ -79,7 +84,7 @@ for (const flag of ["--http1.1", "--http2-prior-knowledge"]) {
         ...textHeaders,
         "--data-binary",
         sayHello("text"),
-        `${server.url}/hello.v1.HelloService/SayHello`,
+        `${server.url}${sayHelloPath}`,
       ]);
       assert.equal(res.status, 200);
       assert.equal(res.headers.get("content-type"), "application/grpc-web-text+proto");
@@ -106,7 +111,7 @@ for (const flag of ["--http1.1", "--http2-prior-knowledge"]) {
         ...textHeaders,
         "--data-binary",
         Buffer.from(grpcFrame(Buffer.from(req))).toString("base64"),
-        `${server.url}/hello.v1.HelloService/SayHelloStream`,
+        `${server.url}${sayHelloStreamPath}`,
       ]);
       const { messages, trailer } = frames(res.body);
       assert.deepEqual(
@@ -130,7 +135,7 @@ for (const flag of ["--http1.1", "--http2-prior-knowledge"]) {
         ...textHeaders,
         "--data-binary",
         body,
-        `${server.url}/hello.v1.HelloService/SayHello`,
+        `${server.url}${sayHelloPath}`,
       ]);
       const { messages, trailer } = frames(res.body);
       assert.equal(trailer["grpc-status"], "0");
@@ -146,7 +151,7 @@ for (const flag of ["--http1.1", "--http2-prior-knowledge"]) {
         ...textHeaders,
         "--data-binary",
         "not*base64!",
-        `${server.url}/hello.v1.HelloService/SayHello`,
+        `${server.url}${sayHelloPath}`,
       ]);
       assert.equal(res.status, 200);
       const { messages, trailer } = frames(res.body);
@@ -165,7 +170,7 @@ for (const flag of ["--http1.1", "--http2-prior-knowledge"]) {
         ...textHeaders,
         "--data-binary",
         Buffer.from(grpcFrame(Buffer.from(req))).toString("base64"),
-        `${server.url}/hello.v1.HelloService/SayHello`,
+        `${server.url}${sayHelloPath}`,
       ]);
       assert.match(res.headers.get("response-time") ?? "", /Z$/);
       const { trailer } = frames(res.body);

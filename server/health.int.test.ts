@@ -6,6 +6,7 @@ import { describe, it } from "node:test";
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import * as grpc from "@grpc/grpc-js";
 import { healthV1 } from "@hello-metadata/grpc-services";
+import { rpcPath } from "../scripts/kit/rpc-path.js";
 import type { RunningServer } from "./app.js";
 
 const {
@@ -30,7 +31,7 @@ function clientFor(server: RunningServer): grpc.Client {
 function check(client: grpc.Client, service: string): Promise<Status> {
   return new Promise((resolve, reject) => {
     client.makeUnaryRequest(
-      "/grpc.health.v1.Health/Check",
+      rpcPath(healthV1.Health.method.check),
       serialize,
       deserialize,
       service,
@@ -54,7 +55,7 @@ interface Watch {
 
 function watch(client: grpc.Client, service: string): Watch {
   const call = client.makeServerStreamRequest(
-    "/grpc.health.v1.Health/Watch",
+    rpcPath(healthV1.Health.method.watch),
     serialize,
     deserialize,
     service,

@@ -10,7 +10,7 @@ import {
   createMetadataTransport,
 } from "@hello-metadata/metadata";
 import { HelloService } from "../gen/hello/v1/hello_pb.js";
-import { type ServerProcess, spawnServer } from "./testing.js";
+import { type ServerProcess, startServerProcess } from "../scripts/kit/server-process.js";
 
 let a: ServerProcess;
 let b: ServerProcess;
@@ -19,9 +19,9 @@ let c: ServerProcess;
 // The three servers of the chain share a hop key, so each trusts the trail the one before it signed.
 const shared = ["--hop-secret", "chain-test-key"];
 before(async () => {
-  c = await spawnServer(shared);
-  b = await spawnServer(["--downstream", c.url, ...shared]);
-  a = await spawnServer(["--downstream", b.url, ...shared]);
+  c = await startServerProcess({ args: shared });
+  b = await startServerProcess({ args: ["--downstream", c.url, ...shared] });
+  a = await startServerProcess({ args: ["--downstream", b.url, ...shared] });
 });
 after(() => {
   for (const p of [a, b, c]) p?.kill();

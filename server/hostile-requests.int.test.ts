@@ -9,12 +9,12 @@ import * as http2 from "node:http2";
 import { after, before, describe, it } from "node:test";
 import { create, toBinary } from "@bufbuild/protobuf";
 import { SayHelloRequestSchema } from "../gen/hello/v1/hello_pb.js";
+import { type ServerProcess, startServerProcess } from "../scripts/kit/server-process.js";
 import { grpcFrame, h2Request, rawHttp1 } from "../scripts/kit/wire-probes.js";
-import { type ServerProcess, spawnServer } from "./testing.js";
 
 let server: ServerProcess;
 before(async () => {
-  server = await spawnServer();
+  server = await startServerProcess();
 });
 after(() => server.kill());
 
@@ -32,7 +32,7 @@ function h1(line: string, headers: string[], body = ""): string {
 }
 
 async function survives(): Promise<void> {
-  assert.equal(server.child.exitCode, null, `the server exited: ${server.stderr()}`);
+  assert.ok(server.running(), `the server exited: ${server.stderr()}`);
   const res = await h2Request(
     server.url,
     { ":path": sayHello, "content-type": "application/grpc", te: "trailers" },

@@ -9,23 +9,26 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { type Protocol, runLoad, summarize } from "../scripts/kit/h2-calls.js";
+import { type Protocol, runLoad, summarize, wireRequest } from "../scripts/kit/h2-calls.js";
 import { h2loadUserAgent, requireH2load, runH2load } from "../scripts/kit/h2load.js";
-import { type LoadServer, loggedCalls, startServerProcess } from "../scripts/kit/server-process.js";
+import { loggedCalls } from "../scripts/kit/server-log.js";
+import { type ServerProcess, startServerProcess } from "../scripts/kit/server-process.js";
 
 const callsPerRun = 2_500; // × 2 clients × 2 protocols = 10,000 calls
 const shape = { connections: 4, streams: 32 };
 
 describe("load: 10,000 unary calls over 128 concurrent streams", () => {
   let dir = "";
-  let server: LoadServer | undefined;
+  let logFile = "";
+  let server: ServerProcess | undefined;
   let userAgent = "";
 
   before(async () => {
     await requireH2load();
     userAgent = await h2loadUserAgent();
     dir = await mkdtemp(join(tmpdir(), "hello-load-test-"));
-    server = await startServerProcess({ dir, logLevel: "info" });
+    logFile = join(dir, "server.log");
+    server = await startServerProcess({ env: { LOG_LEVEL: "info" }, logFile });
   });
   after(async () => {
     server?.kill();
@@ -53,11 +56,10 @@ describe("load: 10,000 unary calls over 128 concurrent streams", () => {
       const bytes = await goodAnswerBytes(server.url, protocol, tag);
       const h = await runH2load({
         url: server.url,
-        protocol,
+        ...wireRequest(protocol, undefined, { "x-request-id": tag }),
         calls: callsPerRun,
         ...shape,
         dir,
-        headers: { "x-request-id": tag },
       });
       assert.deepEqual(
         { total: h.total, failed: h.failed, errored: h.errored, timeout: h.timeout },
@@ -65,7 +67,7 @@ describe("load: 10,000 unary calls over 128 concurrent streams", () => {
       );
       assert.equal(h.status2xx, callsPerRun);
       assert.equal(h.dataBytes, callsPerRun * bytes, "every answer carried a whole message");
-      const logged = await loggedCalls(server.logFile, tag, callsPerRun);
+      const logged = await loggedCalls(logFile, tag, callsPerRun);
       assert.deepEqual([...logged.byProtocolAndCode], [[`${protocol} ok`, callsPerRun]]);
     });
 
@@ -89,12 +91,10 @@ describe("load: 10,000 unary calls over 128 concurrent streams", () => {
     const request = { name: "load", failCode: 5 };
     const h = await runH2load({
       url: server.url,
-      protocol: "grpc",
+      ...wireRequest("grpc", request, { "x-request-id": tag }),
       calls: 200,
       ...shape,
       dir,
-      request,
-      headers: { "x-request-id": tag },
     });
     // h2load counts them all as successes…
     assert.equal(h.failed, 0);
@@ -102,7 +102,7 @@ describe("load: 10,000 unary calls over 128 concurrent streams", () => {
     // …but no answer carried a message, the log says not_found,
     assert.notEqual(h.dataBytes, 200 * bytes);
     assert.equal(h.dataBytes, 0);
-    const logged = await loggedCalls(server.logFile, tag, 200);
+    const logged = await loggedCalls(logFile, tag, 200);
     assert.deepEqual([...logged.byProtocolAndCode], [["grpc not_found", 200]]);
     // …and the checking client reads grpc-status 5 on each.
     const r = summarize(

@@ -2,9 +2,12 @@
 import assert from "node:assert/strict";
 import { PassThrough } from "node:stream";
 import { after, before, it } from "node:test";
+import { HelloService } from "../gen/hello/v1/hello_pb.js";
+import { rpcPath } from "../scripts/kit/rpc-path.js";
 import type { RunningServer } from "./app.js";
 import { curl, startTestServer } from "./testing.js";
 
+const sayHello = rpcPath(HelloService.method.sayHello);
 const lines: Record<string, unknown>[] = [];
 let server: RunningServer;
 
@@ -29,13 +32,13 @@ it("logs the call with its request id and redacts every other metadata value", a
     "x-request-id: req-42",
     "-d",
     '{"name":""}',
-    `${server.url}/hello.v1.HelloService/SayHello`,
+    `${server.url}${sayHello}`,
   ]);
   assert.equal(res.status, 400);
   await new Promise((r) => setTimeout(r, 100));
   const line = lines.find((l) => l.requestId === "req-42");
   assert.ok(line, `a log line for req-42 in ${JSON.stringify(lines)}`);
-  assert.equal(line.procedure, "/hello.v1.HelloService/SayHello");
+  assert.equal(line.procedure, sayHello);
   assert.equal(line.protocol, "connect");
   assert.equal(line.code, "invalid_argument");
   assert.equal(typeof line.durationMs, "number");

@@ -11,8 +11,9 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
+import { wireRequest } from "../scripts/kit/h2-calls.js";
 import { requireH2load, runH2load } from "../scripts/kit/h2load.js";
-import { memoryOf, startServerProcess } from "../scripts/kit/server-process.js";
+import { startServerProcess } from "../scripts/kit/server-process.js";
 
 const boundMiB = 48;
 const rounds = 10;
@@ -26,13 +27,16 @@ describe("memory", () => {
   it(`${rounds * 2 * callsPerProtocol} calls after ${2 * warmupPerProtocol} warm-up calls leave the RSS floor within +${boundMiB} MiB`, async (t) => {
     await requireH2load();
     const dir = await mkdtemp(join(tmpdir(), "hello-memory-test-"));
-    const server = await startServerProcess({ dir, logLevel: "warn" });
+    const server = await startServerProcess({
+      env: { LOG_LEVEL: "warn" },
+      logFile: join(dir, "server.log"),
+    });
     try {
       const round = async (calls = callsPerProtocol) => {
         for (const protocol of ["grpc", "connect"] as const) {
           const h = await runH2load({
             url: server.url,
-            protocol,
+            ...wireRequest(protocol),
             calls,
             connections: 4,
             streams: 32,
@@ -43,10 +47,10 @@ describe("memory", () => {
         }
       };
       await round(warmupPerProtocol);
-      const series = [memoryOf(server.pid).rssKiB];
+      const series = [server.memory().rssKiB];
       for (let i = 0; i < rounds; i++) {
         await round();
-        series.push(memoryOf(server.pid).rssKiB);
+        series.push(server.memory().rssKiB);
       }
       const growthMiB =
         (Math.min(...series.slice(-floorLast)) - Math.min(...series.slice(0, floorFirst))) / 1024;

@@ -10,8 +10,9 @@ import { equals, fromBinary, type MessageInitShape } from "@bufbuild/protobuf";
 import { FileDescriptorProtoSchema } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError, createClient } from "@connectrpc/connect";
 import { createGrpcTransport, Http2SessionManager } from "@connectrpc/connect-node";
-import { reflectionV1, reflectionV1alpha } from "@hello-metadata/grpc-services";
-import { file_hello_v1_hello } from "../gen/hello/v1/hello_pb.js";
+import { healthV1, reflectionV1, reflectionV1alpha } from "@hello-metadata/grpc-services";
+import { file_hello_v1_hello, HelloService } from "../gen/hello/v1/hello_pb.js";
+import { rpcPath } from "../scripts/kit/rpc-path.js";
 import type { RunningServer } from "./app.js";
 
 const { ServerReflection } = reflectionV1;
@@ -73,14 +74,18 @@ describe("buf curl, schema from reflection (no --schema)", () => {
         reflect,
         "-d",
         '{"name":"reflected"}',
-        `${server.url}/hello.v1.HelloService/SayHello`,
+        `${server.url}${rpcPath(HelloService.method.sayHello)}`,
       );
       assert.equal(JSON.parse(stdout).message, "Hello, reflected");
     });
   }
 
   it("calls the health check by reflection too", async () => {
-    const { stdout } = await buf("-d", "{}", `${server.url}/grpc.health.v1.Health/Check`);
+    const { stdout } = await buf(
+      "-d",
+      "{}",
+      `${server.url}${rpcPath(healthV1.Health.method.check)}`,
+    );
     assert.deepEqual(JSON.parse(stdout), { status: "SERVING" });
   });
 });

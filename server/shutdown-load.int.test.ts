@@ -5,7 +5,7 @@
 // call it handled) is the cross-check: it must hold exactly the calls the
 // clients saw succeed.
 import assert from "node:assert/strict";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import * as http from "node:http";
 import * as http2 from "node:http2";
 import { connect } from "node:net";
@@ -20,7 +20,8 @@ import {
   sayHelloPath,
   summarize,
 } from "../scripts/kit/h2-calls.js";
-import { type LoadServer, startServerProcess } from "../scripts/kit/server-process.js";
+import { loggedCalls } from "../scripts/kit/server-log.js";
+import { type ServerProcess, startServerProcess } from "../scripts/kit/server-process.js";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -41,23 +42,23 @@ function tryConnect(url: string): Promise<"refused" | "connected"> {
  * Polls until a new connection is refused; says whether the server process
  * was still running (draining) at that moment.
  */
-async function firstRefusal(server: LoadServer): Promise<{ stillRunning: boolean }> {
+async function firstRefusal(server: ServerProcess): Promise<{ stillRunning: boolean }> {
   for (;;) {
-    const running = server.child.exitCode === null && server.child.signalCode === null;
+    const running = server.running();
     if ((await tryConnect(server.url)) === "refused") return { stillRunning: running };
     await sleep(5);
   }
 }
 
 /** The server's per-call log lines, counted by code. */
-async function loggedCodes(logFile: string): Promise<Map<string, number>> {
-  const codes = new Map<string, number>();
-  for (const line of (await readFile(logFile, "utf8")).split("\n")) {
-    if (!line.startsWith("{")) continue;
-    const e = JSON.parse(line) as { msg?: string; code?: string };
-    if (e.msg === "rpc") codes.set(e.code ?? "?", (codes.get(e.code ?? "?") ?? 0) + 1);
-  }
-  return codes;
+async function loggedCodes(server: ServerProcess): Promise<Map<string, number>> {
+  assert.ok(server.logFile, "the server logs to a file");
+  return (await loggedCalls(server.logFile)).byCode;
+}
+
+/** A server process at LOG_LEVEL=info, its log in `dir`/`logName`. */
+function startLogged(dir: string, logName: string): Promise<ServerProcess> {
+  return startServerProcess({ env: { LOG_LEVEL: "info" }, logFile: join(dir, logName) });
 }
 
 describe("SIGTERM under load", () => {
@@ -68,7 +69,7 @@ describe("SIGTERM under load", () => {
   after(() => rm(dir, { recursive: true, force: true }));
 
   it("HTTP/2, gRPC and Connect: accepted calls complete, the rest are refused cleanly, new connections are refused, exit 0", async () => {
-    const server = await startServerProcess({ dir, logLevel: "info", logName: "h2.log" });
+    const server = await startLogged(dir, "h2.log");
     try {
       const stop = new AbortController();
       let ok = 0;
@@ -159,14 +160,14 @@ describe("SIGTERM under load", () => {
       }
 
       // The server handled exactly the calls the clients saw succeed.
-      assert.deepEqual([...(await loggedCodes(server.logFile))], [["ok", s.ok]]);
+      assert.deepEqual([...(await loggedCodes(server))], [["ok", s.ok]]);
     } finally {
       server.kill();
     }
   });
 
   it("HTTP/1.1 keep-alive, Connect: every call the server handled was answered in full, exit 0", async () => {
-    const server = await startServerProcess({ dir, logLevel: "info", logName: "h1.log" });
+    const server = await startLogged(dir, "h1.log");
     const agent = new http.Agent({ keepAlive: true, maxSockets: 32 });
     try {
       type H1Call = { outcome: string; startedAt: number; endedAt: number; slow: boolean };
@@ -255,7 +256,7 @@ describe("SIGTERM under load", () => {
       assert.ok(count((c) => c.outcome.startsWith("refused")) > 0, "later calls were refused");
       // The server handled exactly the calls that got an answer.
       assert.deepEqual(
-        [...(await loggedCodes(server.logFile))],
+        [...(await loggedCodes(server))],
         [["ok", count((c) => c.outcome === "ok")]],
       );
     } finally {
@@ -265,7 +266,7 @@ describe("SIGTERM under load", () => {
   });
 
   it("a connection accepted before SIGTERM that speaks only after it is told to go away too", async () => {
-    const server = await startServerProcess({ dir, logLevel: "info", logName: "late.log" });
+    const server = await startLogged(dir, "late.log");
     try {
       const { port, hostname } = new URL(server.url);
       const socket = connect(Number(port), hostname);

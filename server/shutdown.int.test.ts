@@ -7,7 +7,7 @@ import { createClient } from "@connectrpc/connect";
 import { createNodeHttpClient } from "@connectrpc/connect-node";
 import { createMetadataTransport } from "@hello-metadata/metadata";
 import { HelloService } from "../gen/hello/v1/hello_pb.js";
-import { spawnServer } from "./testing.js";
+import { startServerProcess } from "../scripts/kit/server-process.js";
 
 const client = (url: string, protocol: "grpc" | "connect", httpVersion: "1.1" | "2") =>
   createClient(
@@ -33,7 +33,7 @@ function refused(url: string): Promise<boolean> {
 
 describe("SIGTERM", () => {
   it("in-flight unary calls and streams complete, then the process exits 0", async () => {
-    const server = await spawnServer();
+    const server = await startServerProcess();
     try {
       const calls = [
         client(server.url, "grpc", "2").sayHello({ name: "g", delayMs: 800 }),
@@ -67,7 +67,7 @@ describe("SIGTERM", () => {
   });
 
   it("new connections are refused while draining", async () => {
-    const server = await spawnServer();
+    const server = await startServerProcess();
     try {
       const call = client(server.url, "grpc", "2").sayHello({ name: "slow", delayMs: 1000 });
       await new Promise((r) => setTimeout(r, 200));
@@ -82,7 +82,7 @@ describe("SIGTERM", () => {
   });
 
   it("a second signal exits at once", async () => {
-    const server = await spawnServer();
+    const server = await startServerProcess();
     try {
       const call = client(server.url, "grpc", "2")
         .sayHello({ name: "stuck", delayMs: 30_000 })

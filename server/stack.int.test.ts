@@ -3,7 +3,12 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
-import { SayHelloRequestSchema, SayHelloResponseSchema } from "../gen/hello/v1/hello_pb.js";
+import {
+  HelloService,
+  SayHelloRequestSchema,
+  SayHelloResponseSchema,
+} from "../gen/hello/v1/hello_pb.js";
+import { rpcPath } from "../scripts/kit/rpc-path.js";
 import type { RunningServer } from "./app.js";
 import { curl, startTestServer } from "./testing.js";
 
@@ -12,7 +17,7 @@ let url: string;
 
 before(async () => {
   server = await startTestServer();
-  url = `${server.url}/hello.v1.HelloService/SayHello`;
+  url = `${server.url}${rpcPath(HelloService.method.sayHello)}`;
 });
 after(() => server.close());
 

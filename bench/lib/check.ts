@@ -5,14 +5,8 @@
 // gRPC-Web, `grpc-status` (which h2load cannot see: it reads no trailers).
 import * as http from "node:http";
 import * as http2 from "node:http2";
-import {
-  type Answer,
-  judgeAnswer,
-  type Row,
-  requestBody,
-  requestHeaders,
-  sayHelloPath,
-} from "./wire.js";
+import { sayHelloPath } from "../../scripts/kit/h2-calls.js";
+import { type Answer, judgeAnswer, type Row, requestBody, requestHeaders } from "./wire.js";
 
 /** What a sample showed. */
 export interface SampleResult {

@@ -8,8 +8,8 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { chromium } from "@playwright/test";
 import { chromiumArgs, findChromium } from "../../scripts/browser.js";
+import { repoRoot as root } from "../../scripts/kit/server-process.js";
 import { gzipSizes } from "../../web/vite-plugins/bundle-size.js";
-import { root } from "./servers.js";
 
 const run = promisify(execFile);
 

@@ -50,9 +50,6 @@ export const rows: readonly Row[] = [
   },
 ];
 
-/** The SayHello path on every protocol. */
-export const sayHelloPath = "/hello.v1.HelloService/SayHello";
-
 /** The name every benchmark call sends; the answer must be `Hello, bench`. */
 export const benchName = "bench";
 

@@ -10,18 +10,20 @@
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import * as grpc from "@grpc/grpc-js";
 import {
+  HelloService,
   type SayHelloRequest,
   SayHelloRequestSchema,
   type SayHelloResponse,
   SayHelloResponseSchema,
 } from "../../gen/hello/v1/hello_pb.js";
+import { rpcPath } from "../../scripts/kit/rpc-path.js";
 import { announce, exitOnSignal, listenArgs } from "./cli.js";
 
 /** A Uint8Array as a Buffer over the same memory (no copy). */
 const asBuffer = (u: Uint8Array) => Buffer.from(u.buffer, u.byteOffset, u.byteLength);
 
 const sayHelloMethod: grpc.MethodDefinition<SayHelloRequest, SayHelloResponse> = {
-  path: "/hello.v1.HelloService/SayHello",
+  path: rpcPath(HelloService.method.sayHello),
   requestStream: false,
   responseStream: false,
   requestSerialize: (m) => asBuffer(toBinary(SayHelloRequestSchema, m)),

@@ -14,10 +14,15 @@
 import * as http from "node:http";
 import * as http2 from "node:http2";
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
-import { SayHelloRequestSchema, SayHelloResponseSchema } from "../../gen/hello/v1/hello_pb.js";
+import {
+  HelloService,
+  SayHelloRequestSchema,
+  SayHelloResponseSchema,
+} from "../../gen/hello/v1/hello_pb.js";
+import { rpcPath } from "../../scripts/kit/rpc-path.js";
 import { announce, exitOnSignal, listen, listenArgs } from "./cli.js";
 
-const sayHelloPath = "/hello.v1.HelloService/SayHello";
+const sayHelloPath = rpcPath(HelloService.method.sayHello);
 const maxBodyBytes = 1024 * 1024;
 
 /** One answer, whichever transport sends it. */

@@ -8,12 +8,17 @@
 // broke after the server accepted it.
 import * as http2 from "node:http2";
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
-import { SayHelloRequestSchema, SayHelloResponseSchema } from "../../gen/hello/v1/hello_pb.js";
+import {
+  HelloService,
+  SayHelloRequestSchema,
+  SayHelloResponseSchema,
+} from "../../gen/hello/v1/hello_pb.js";
+import { rpcPath } from "./rpc-path.js";
 
 export type Protocol = "grpc" | "connect";
 
-/** The SayHello path on every protocol. */
-export const sayHelloPath = "/hello.v1.HelloService/SayHello";
+/** The SayHello path on every protocol, from the descriptor. */
+export const sayHelloPath = rpcPath(HelloService.method.sayHello);
 
 /** What a call asks for. */
 export interface HelloRequest {
@@ -59,6 +64,30 @@ export function requestHeaders(protocol: Protocol): Record<string, string> {
   return protocol === "grpc"
     ? { "content-type": "application/grpc", te: "trailers" }
     : { "content-type": "application/json" };
+}
+
+/** One SayHello call as it goes on the wire, for a client or for h2load's -d and -H. */
+export interface WireRequest {
+  readonly path: string;
+  readonly headers: Record<string, string>;
+  readonly body: Buffer;
+}
+
+/**
+ * The SayHello call of `protocol` asking for `request` (default
+ * `{ name: "load" }`): its path, the protocol's headers with `headers` on
+ * top, and its body.
+ */
+export function wireRequest(
+  protocol: Protocol,
+  request: HelloRequest = { name: "load" },
+  headers: Readonly<Record<string, string>> = {},
+): WireRequest {
+  return {
+    path: sayHelloPath,
+    headers: { ...requestHeaders(protocol), ...headers },
+    body: requestBody(protocol, request),
+  };
 }
 
 /**
@@ -165,13 +194,13 @@ const { NGHTTP2_REFUSED_STREAM } = http2.constants;
  */
 export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   const req = options.request ?? { name: "load" };
-  const body = requestBody(options.protocol, req);
+  const wire = wireRequest(options.protocol, req, options.headers);
+  const body = wire.body;
   const expected = `Hello, ${req.name}`;
   const headers: http2.OutgoingHttpHeaders = {
     ":method": "POST",
-    ":path": sayHelloPath,
-    ...requestHeaders(options.protocol),
-    ...options.headers,
+    ":path": wire.path,
+    ...wire.headers,
   };
   const reconnect = options.reconnect ?? true;
   const limit = options.calls ?? Number.POSITIVE_INFINITY;

@@ -24,6 +24,7 @@ import {
   SayHelloRequestSchema,
   SayHelloResponseSchema,
 } from "../../gen/hello/v1/hello_pb.js";
+import { rpcPath } from "../../scripts/kit/rpc-path.js";
 import { curl } from "../testing.js";
 import { metadataToJson, sayHelloWithGrpcJs } from "./grpc-js-client.js";
 
@@ -62,7 +63,7 @@ export type Entry = Pick<MetadataEntry, "key" | "values">;
 /** Calls SayHello on the server at `baseUrl` (e.g. `http://127.0.0.1:1234`). */
 export type InteropClient = (baseUrl: string, call: InteropCall) => Promise<Seen>;
 
-const path = "/hello.v1.HelloService/SayHello";
+const path = rpcPath(HelloService.method.sayHello);
 
 function requestJson(call: InteropCall): string {
   return JSON.stringify({ name: call.name, ...(call.failCode ? { failCode: call.failCode } : {}) });

@@ -12,10 +12,12 @@ import { parseArgs } from "node:util";
 import { create, fromBinary, type MessageInitShape, toBinary } from "@bufbuild/protobuf";
 import * as grpc from "@grpc/grpc-js";
 import {
+  HelloService,
   SayHelloRequestSchema,
   type SayHelloResponse,
   SayHelloResponseSchema,
 } from "../../gen/hello/v1/hello_pb.js";
+import { rpcPath } from "../../scripts/kit/rpc-path.js";
 
 /** How a grpc-js call ended, with everything the client read. */
 export interface GrpcJsResult {
@@ -30,7 +32,7 @@ export interface GrpcJsResult {
   readonly response?: SayHelloResponse;
 }
 
-const method = "/hello.v1.HelloService/SayHello";
+const method = rpcPath(HelloService.method.sayHello);
 
 /**
  * Calls SayHello on `address` (host:port, plaintext HTTP/2) with grpc-js's
