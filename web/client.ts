@@ -1,13 +1,21 @@
 import type { Transport } from "@connectrpc/connect";
 import { createConnectTransport, createGrpcWebTransport } from "@connectrpc/connect-web";
-import { captureFetch, clientMetadataInterceptor } from "@hello-metadata/metadata";
+import {
+  captureFetch,
+  clientMetadataInterceptor,
+  type WireFormatName,
+} from "@hello-metadata/metadata";
 
-/** The protocols the page can speak, as the protocol switch names them. */
+/**
+ * The wire formats the page can speak (a browser cannot speak gRPC, which
+ * needs HTTP trailers), named as the library names them, with the labels
+ * the protocol switch shows.
+ */
 export const protocols = {
   "connect-json": "Connect (JSON)",
-  "connect-binary": "Connect (binary)",
+  "connect-proto": "Connect (binary)",
   "grpc-web": "gRPC-Web",
-} as const;
+} as const satisfies Partial<Record<WireFormatName, string>>;
 
 /** One of {@link protocols}' keys. */
 export type Protocol = keyof typeof protocols;
@@ -31,7 +39,7 @@ export function createHelloTransport(
   };
   return protocol === "grpc-web"
     ? createGrpcWebTransport(options)
-    : createConnectTransport({ ...options, useBinaryFormat: protocol === "connect-binary" });
+    : createConnectTransport({ ...options, useBinaryFormat: protocol === "connect-proto" });
 }
 
 /**

@@ -3,11 +3,13 @@
 // each of them. The load generator (h2load) sends these bytes; the sample
 // checker (check.ts) judges answers with `judgeAnswer`.
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
+import type { WireFormatName } from "@hello-metadata/metadata";
+import { requestContentType } from "@hello-metadata/metadata/internal";
 import { SayHelloRequestSchema, SayHelloResponseSchema } from "../../gen/hello/v1/hello_pb.js";
 import { requestBody as loadRequestBody } from "../../scripts/kit/h2-calls.js";
 
-/** How the request and answer are framed. */
-export type Encoding = "grpc" | "connect-json" | "connect-proto" | "grpc-web";
+/** How the request and answer are framed: the library's wire format names. */
+export type Encoding = WireFormatName;
 
 /** The HTTP version a row runs on: cleartext HTTP/2 (prior knowledge) or HTTP/1.1. */
 export type Http = "h2c" | "http1";
@@ -71,13 +73,12 @@ export function requestBody(encoding: Encoding, name = benchName): Buffer {
 export function requestHeaders(encoding: Encoding): Record<string, string> {
   switch (encoding) {
     case "grpc":
-      return { "content-type": "application/grpc", te: "trailers" };
+      return { "content-type": requestContentType(encoding), te: "trailers" };
     case "grpc-web":
-      return { "content-type": "application/grpc-web+proto", "x-grpc-web": "1" };
+      return { "content-type": requestContentType(encoding), "x-grpc-web": "1" };
     case "connect-json":
-      return { "content-type": "application/json", "connect-protocol-version": "1" };
     case "connect-proto":
-      return { "content-type": "application/proto", "connect-protocol-version": "1" };
+      return { "content-type": requestContentType(encoding), "connect-protocol-version": "1" };
   }
 }
 

@@ -8,6 +8,7 @@
 // broke after the server accepted it.
 import * as http2 from "node:http2";
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
+import { type RpcProtocol, requestContentType } from "@hello-metadata/metadata/internal";
 import {
   HelloService,
   SayHelloRequestSchema,
@@ -15,7 +16,8 @@ import {
 } from "../../gen/hello/v1/hello_pb.js";
 import { rpcPath } from "./rpc-path.js";
 
-export type Protocol = "grpc" | "connect";
+/** The protocols this client speaks: gRPC (protobuf) and Connect unary (JSON). */
+export type Protocol = Extract<RpcProtocol, "grpc" | "connect">;
 
 /** The SayHello path on every protocol, from the descriptor. */
 export const sayHelloPath = rpcPath(HelloService.method.sayHello);
@@ -62,8 +64,8 @@ export function requestBody(protocol: Protocol, req: HelloRequest): Buffer {
 /** The request headers a protocol needs (h2load gets the same ones with -H). */
 export function requestHeaders(protocol: Protocol): Record<string, string> {
   return protocol === "grpc"
-    ? { "content-type": "application/grpc", te: "trailers" }
-    : { "content-type": "application/json" };
+    ? { "content-type": requestContentType("grpc"), te: "trailers" }
+    : { "content-type": requestContentType("connect-json") };
 }
 
 /** One SayHello call as it goes on the wire, for a client or for h2load's -d and -H. */

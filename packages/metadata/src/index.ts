@@ -25,7 +25,7 @@ export {
   fromOutgoingContext,
   newOutgoingContext,
 } from "./outgoing-context.js";
-export type { Codec, RpcProtocol } from "./protocol.js";
+export type { Codec, RpcProtocol, WireFormatName } from "./protocol.js";
 export type { FormatOptions } from "./redact.js";
 export { defaultSafeKeys, formatMD, redactMD } from "./redact.js";
 export { isProtocolHeader, isReservedKey } from "./reserved.js";

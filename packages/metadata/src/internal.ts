@@ -14,6 +14,8 @@ export {
   decodeGrpcMessage,
   encodeGrpcMessage,
   isRpcContentType,
+  protocolOfFormat,
+  requestContentType,
   rpcProtocolOf,
   wireFormatOf,
 } from "./protocol.js";

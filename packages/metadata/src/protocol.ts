@@ -15,6 +15,32 @@ export type RpcProtocol = "connect" | "grpc" | "grpc-web";
 /** How messages are encoded: protobuf binary or protobuf JSON. */
 export type Codec = "proto" | "json";
 
+/**
+ * A protocol with its codec, by the one name the project uses for it in
+ * pages, tools and reports: gRPC and gRPC-Web with protobuf (`grpc`,
+ * `grpc-web`), Connect with either codec (`connect-json`, `connect-proto`).
+ */
+export type WireFormatName = "grpc" | "grpc-web" | `connect-${Codec}`;
+
+/** The content type a unary request in `format` is sent with. */
+export function requestContentType(format: WireFormatName): string {
+  switch (format) {
+    case "grpc":
+      return "application/grpc";
+    case "grpc-web":
+      return "application/grpc-web+proto";
+    case "connect-json":
+      return "application/json";
+    case "connect-proto":
+      return "application/proto";
+  }
+}
+
+/** The protocol a named wire format speaks. */
+export function protocolOfFormat(format: WireFormatName): RpcProtocol {
+  return format.startsWith("connect-") ? "connect" : (format as RpcProtocol);
+}
+
 /** What a request's content type says about its wire format. */
 export interface WireFormat {
   readonly protocol: RpcProtocol;

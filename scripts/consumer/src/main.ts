@@ -2,7 +2,7 @@
 // error, then the engine's health and reflection services, and prints one
 // JSON report on stdout for scripts/consumer.int.test.ts to check.
 import { Code } from "@connectrpc/connect";
-import { encodeStandardBase64, type MD } from "@hello-metadata/metadata";
+import { encodeStandardBase64, type MD, type RpcProtocol } from "@hello-metadata/metadata";
 import { greet, nodeTransport } from "./client.js";
 import { connectNodeServer } from "./connect-node-server.js";
 import { expressServer } from "./express-server.js";
@@ -13,7 +13,7 @@ import { type Listening, listen } from "./listen.js";
 import { nodeAdapterServer } from "./node-adapter-server.js";
 import { serveGreet } from "./serve-engine.js";
 
-type Protocol = "connect" | "grpc" | "grpc-web";
+type Protocol = RpcProtocol;
 
 /** One Greet call as the report shows it; `-bin` values in standard base64. */
 export interface CallReport {
