@@ -1,8 +1,10 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { currentRequest } from "@hello-metadata/node-server";
 import { startServer } from "./app.js";
 import { loadConfig } from "./config.js";
+import { createLogger } from "./logging.js";
 
 /**
  * The built page: `dist/web` at the project root, found from this file both
@@ -27,7 +29,17 @@ async function main(): Promise<void> {
   if (!existsSync(webRoot)) {
     console.warn(`warning: ${webRoot} is missing; run "npm run build" to serve the page`);
   }
-  const server = await startServer({ ...config, webRoot });
+  const logger = createLogger();
+  // The last line of defence: the engine answers every request's failures
+  // itself, so reaching these means a bug. Log it loudly, with the request
+  // that was running, and keep serving the other calls.
+  process.on("uncaughtException", (error) => {
+    logger.fatal({ err: error, request: currentRequest() }, "uncaught exception");
+  });
+  process.on("unhandledRejection", (reason) => {
+    logger.fatal({ err: reason, request: currentRequest() }, "unhandled rejection");
+  });
+  const server = await startServer({ ...config, webRoot, logger });
   console.log(
     `hello-metadata listening on ${server.url} (Connect, gRPC, gRPC-Web; HTTP/1.1 and h2c)\nopen ${server.url}/ in a browser`,
   );
