@@ -29,7 +29,7 @@ import { createFlowBudget, type FlowBudget } from "./flow-budget.js";
 import { checkGetQuery } from "./get-request.js";
 import { serveGrpcWebText, textContentType } from "./grpc-web-text.js";
 import type { NodeRequest, NodeResponse } from "./node-request.js";
-import { bodyDeadline, readBody } from "./request-body.js";
+import { bodyDeadline, joinChunks, readBody } from "./request-body.js";
 import { runGuarded, summarize } from "./request-context.js";
 import { http1Target, http2Target, type RequestTarget } from "./request-target.js";
 import { type ResponseSink, resetExchange, responseSink, streamSink } from "./response-sink.js";
@@ -215,6 +215,20 @@ export function createNodeAdapter(options: NodeAdapterOptions): NodeAdapter {
       lifetime.finished();
       return;
     }
+    /** Connect-ES's own handler, with any body bytes the fast path already read. */
+    const universal = (prefix: Uint8Array[], rest: typeof call.body | undefined) =>
+      call.handler(
+        universalRequest({
+          httpVersion: call.httpVersion,
+          method: call.method,
+          url: target.url,
+          header: call.header,
+          signal: abort.signal,
+          contextValues: values,
+          prefix,
+          rest,
+        }),
+      );
     const fastFormat =
       isPost && call.spec
         ? fastFormatOf(call.contentType, (n) => call.header.get(n) ?? undefined)
@@ -225,37 +239,14 @@ export function createNodeAdapter(options: NodeAdapterOptions): NodeAdapter {
         ? await fast.run(call.spec, fastFormat, {
             url: target.url,
             header: call.header,
-            body: chunks.length === 1 && chunks[0] ? chunks[0] : Buffer.concat(chunks),
+            body: joinChunks(chunks),
             abort,
             values,
           })
         : undefined;
-      answer =
-        result ??
-        (await call.handler(
-          universalRequest({
-            httpVersion: call.httpVersion,
-            method: call.method,
-            url: target.url,
-            header: call.header,
-            signal: abort.signal,
-            contextValues: values,
-            prefix: chunks,
-            rest: complete ? undefined : call.body,
-          }),
-        ));
+      answer = result ?? (await universal(chunks, complete ? undefined : call.body));
     } else {
-      answer = await call.handler(
-        universalRequest({
-          httpVersion: call.httpVersion,
-          method: call.method,
-          url: target.url,
-          header: call.header,
-          signal: abort.signal,
-          contextValues: values,
-          rest: call.body,
-        }),
-      );
+      answer = await universal([], call.body);
     }
     await writeAnswer(sink, answer, protocol);
     lifetime.finished();
