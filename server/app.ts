@@ -37,6 +37,8 @@ export interface ServerOptions {
    * (see via.ts); default a random key of this process's own.
    */
   readonly hopSecret?: string | undefined;
+  /** Reverse proxies whose Forwarded / X-Forwarded-For name the client (see ServeOptions). */
+  readonly trustedProxies?: readonly string[];
   /** Extra origins allowed by CORS; the server's own and `npm run dev`'s are always allowed. */
   readonly corsOrigins?: readonly string[];
   /**
@@ -97,6 +99,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     host: options.host,
     limits,
     log: logger,
+    trustedProxies: options.trustedProxies ?? [],
     interceptors,
     routes: routes({
       metadataWrites: metadataOn ? "library" : "plain",

@@ -1,3 +1,4 @@
+import { isIP } from "node:net";
 import { parseArgs } from "node:util";
 import { appMetadataKeys } from "./metadata-keys.js";
 
@@ -15,15 +16,18 @@ export interface Config {
   readonly metadata: boolean;
   /** The key the servers of one chain share to trust each other's hop trail. */
   readonly hopSecret: string | undefined;
+  /** Reverse proxies (addresses or CIDRs) allowed to name the client with Forwarded / X-Forwarded-For. */
+  readonly trustedProxies: readonly string[];
 }
 
-const usage = `usage: npm start -- [--port N] [--host H] [--downstream URL] [--forward k1,k2] [--cors-origins o1,o2] [--hop-secret S]
+const usage = `usage: npm start -- [--port N] [--host H] [--downstream URL] [--forward k1,k2] [--cors-origins o1,o2] [--hop-secret S] [--trusted-proxies a,b/n]
   --port          PORT          listen port (default 8080; 0 picks a free one)
   --host          HOST          bind address (default localhost)
   --downstream    DOWNSTREAM    next HelloService for hops (default: this server)
   --forward       FORWARD_KEYS  metadata keys a hop forwards (default ${appMetadataKeys.forwardByDefault.join(",")})
   --cors-origins  CORS_ORIGINS  extra origins allowed to call from a browser
   --hop-secret    HOP_SECRET    key shared by the servers of a chain of hops (default: one per process)
+  --trusted-proxies TRUSTED_PROXIES  proxies (addresses or CIDRs) whose Forwarded / X-Forwarded-For name the client
   --metadata off                the library's metadata features off (only to measure their cost)`;
 
 /**
@@ -44,6 +48,7 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): Config {
         forward: { type: "string" },
         "cors-origins": { type: "string" },
         "hop-secret": { type: "string" },
+        "trusted-proxies": { type: "string" },
         metadata: { type: "string" },
       },
       strict: true,
@@ -72,6 +77,7 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): Config {
     corsOrigins,
     metadata: metadataSwitch(values.metadata),
     hopSecret: values["hop-secret"] ?? env.HOP_SECRET,
+    trustedProxies: trustedProxies(list(values["trusted-proxies"] ?? env.TRUSTED_PROXIES) ?? []),
   };
 }
 
@@ -91,6 +97,18 @@ function parseUrl(raw: string, what: string): URL {
       `invalid ${what} ${JSON.stringify(raw)}: want a URL like http://localhost:8080\n${usage}`,
     );
   }
+}
+
+function trustedProxies(entries: string[]): string[] {
+  for (const entry of entries) {
+    const [address = "", bits] = entry.split("/");
+    if (isIP(address) === 0 || (bits !== undefined && !/^\d{1,3}$/.test(bits))) {
+      throw new Error(
+        `invalid trusted proxy ${JSON.stringify(entry)}: want an IP address or CIDR\n${usage}`,
+      );
+    }
+  }
+  return entries;
 }
 
 function metadataSwitch(raw: string | undefined): boolean {

@@ -2,6 +2,7 @@ import { ConnectError, type Interceptor } from "@connectrpc/connect";
 import { codeToString } from "@connectrpc/connect/protocol-connect";
 import { defaultSafeKeys, type MD, redactMD } from "@hello-metadata/metadata";
 import { readMetadata, rpcProtocolOf } from "@hello-metadata/metadata/internal";
+import { clientAddressKey } from "@hello-metadata/node-server";
 import { type Logger, pino } from "pino";
 
 /** Creates the server's logger: JSON lines on stdout, level from LOG_LEVEL (default info). */
@@ -29,7 +30,8 @@ export const logBounds = {
 
 /**
  * Logs one structured line per call when it ends: procedure, protocol,
- * status code, duration, the request id, and the request metadata with
+ * status code, duration, the request id, the client's address (the one a
+ * trusted proxy names, behind one), and the request metadata with
  * values redacted by the library (`redactMD`) except for `safeKeys`
  * (default: x-request-id, traceparent). Every part is bounded (see
  * {@link logBounds}): at most 32 keys by name (`"[more keys]": N` counts the
@@ -55,6 +57,7 @@ export function loggingInterceptor(
           code,
           durationMs: Number((performance.now() - started).toFixed(3)),
           requestId: requestId === null ? undefined : cut(requestId, logBounds.maxValueLength),
+          client: req.contextValues.get(clientAddressKey) || undefined,
           metadata: loggedMetadata(req.header, safeKeys),
         },
         "rpc",

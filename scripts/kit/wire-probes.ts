@@ -14,18 +14,23 @@ export interface RawResult {
 }
 
 /**
- * Opens a TCP connection to `url`'s host and port, writes `chunks` (each
- * after `gapMs`), and collects what the server answers until it closes the
- * connection or `waitMs` passes after the last write.
+ * Opens a TCP connection to `url`'s host and port (from `localAddress`, a
+ * loopback address such as 127.0.0.2, to stand for another client), writes
+ * `chunks` (each after `gapMs`), and collects what the server answers until
+ * it closes the connection or `waitMs` passes after the last write.
  */
 export function rawHttp1(
   url: string,
   chunks: (string | Buffer)[],
-  { gapMs = 0, waitMs = 3_000 }: { gapMs?: number; waitMs?: number } = {},
+  {
+    gapMs = 0,
+    waitMs = 3_000,
+    localAddress,
+  }: { gapMs?: number; waitMs?: number; localAddress?: string } = {},
 ): Promise<RawResult> {
   const { hostname, port } = new URL(url);
   return new Promise((resolve, reject) => {
-    const socket = connect(Number(port), hostname);
+    const socket = connect({ port: Number(port), host: hostname, localAddress });
     const got: Buffer[] = [];
     let closed = false;
     let timer: NodeJS.Timeout | undefined;

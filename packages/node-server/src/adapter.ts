@@ -72,6 +72,13 @@ export interface NodeAdapterOptions {
    */
   readonly authority?: () => string;
   /**
+   * The client a request stands for, from its TCP peer and its headers
+   * (behind a trusted proxy, the client the proxy names; see
+   * trusted-proxies.ts); default the peer. It is what `clientAddressKey`
+   * holds.
+   */
+  readonly clientOf?: (peer: string, headers: http.IncomingHttpHeaders) => string;
+  /**
    * How long a unary call's request may take to arrive (default 30 s); then
    * the call is answered `deadline_exceeded` and the exchange closed.
    */
@@ -163,6 +170,7 @@ export function createNodeAdapter(options: NodeAdapterOptions): NodeAdapter {
   const edge: NonNullable<NodeAdapterOptions["edgeHeaders"]> = options.edgeHeaders ?? (() => ({}));
   const fallback = options.fallback ?? notFound;
   const requestTimeoutMs = options.requestTimeoutMs ?? 30_000;
+  const clientOf = options.clientOf ?? ((peer: string) => peer);
 
   /**
    * Sends the call's headers at `sendHeader` where the protocol allows it:
@@ -288,7 +296,12 @@ export function createNodeAdapter(options: NodeAdapterOptions): NodeAdapter {
   }
 
   const adapter = (req: NodeRequest, res: NodeResponse): void => {
-    const summary = summarize(req.method, req.url, req.httpVersion, req.socket?.remoteAddress);
+    const summary = summarize(
+      req.method,
+      req.url,
+      req.httpVersion,
+      clientOf(req.socket?.remoteAddress ?? "", req.headers),
+    );
     const flowTrack = () =>
       flow.track(req.socket ?? res, () => resetExchange(res as http.ServerResponse));
     let sink: ResponseSink | undefined;
@@ -347,7 +360,7 @@ export function createNodeAdapter(options: NodeAdapterOptions): NodeAdapter {
           sink,
           lifetime: abortOnClose(res),
           close: () => setTimeout(() => req.destroy(), 50).unref(),
-          client: req.socket?.remoteAddress ?? "",
+          client: clientOf(req.socket?.remoteAddress ?? "", req.headers),
         });
       },
       fail,
@@ -398,7 +411,7 @@ export function createNodeAdapter(options: NodeAdapterOptions): NodeAdapter {
           close: () => {
             if (!stream.destroyed) stream.close(http2.constants.NGHTTP2_NO_ERROR);
           },
-          client: client ?? stream.session?.socket?.remoteAddress ?? "",
+          client: client ?? clientOf(stream.session?.socket?.remoteAddress ?? "", headers),
         });
       },
       () => {

@@ -39,8 +39,12 @@ interface ClientState {
 
 /** The live counts and the decisions on them. */
 export interface ClientBudget {
-  /** Takes a connection slot for `client`, or says why not. */
-  openConnection(client: string): Refusal | undefined;
+  /**
+   * Takes a connection slot for `client`, or says why not. A `shared`
+   * client (a trusted proxy, which carries many clients' connections)
+   * counts against the process's cap only.
+   */
+  openConnection(client: string, shared?: boolean): Refusal | undefined;
   closeConnection(client: string): void;
   /** Takes a stream slot for `client`, or says why not. */
   openStream(client: string): Refusal | undefined;
@@ -99,7 +103,13 @@ export function createClientBudget(limits: ClientLimits, now = () => Date.now())
     return why;
   };
   return {
-    openConnection(client) {
+    openConnection(client, shared = false) {
+      if (shared) {
+        if (connections >= limits.maxConnections) return refuse("connections");
+        connections++;
+        stateOf(client).connections++;
+        return undefined;
+      }
       const s = stateOf(client);
       const t = now();
       if (s.penaltyUntil > t) return refuse("penalty");

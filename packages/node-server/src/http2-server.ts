@@ -16,10 +16,13 @@ export interface Http2ServerParts {
   readonly clients: ClientBudget;
   readonly flow: FlowBudget;
   readonly log: EngineLog;
-  /** The client address a session stands for (the peer, or who a trusted proxy names). */
-  readonly clientOf: (session: http2.ServerHttp2Session) => string;
-  /** Refuses the client's new connections for a while (rapid resets). */
-  readonly penalize: (client: string) => void;
+  /** The client a stream stands for: its session's peer, or who a trusted proxy names. */
+  readonly clientOf: (
+    session: http2.ServerHttp2Session,
+    headers: http2.IncomingHttpHeaders,
+  ) => string;
+  /** Refuses a session's peer's new connections for a while (rapid resets). */
+  readonly penalize: (session: http2.ServerHttp2Session) => void;
 }
 
 /**
@@ -52,7 +55,7 @@ export function createHttp2Server(
   h2.on("session", (session) => {
     watchSession(session, limits, {
       log: parts.log,
-      onAbuse: () => parts.penalize(parts.clientOf(session)),
+      onAbuse: () => parts.penalize(session),
     });
   });
   h2.on(
@@ -65,7 +68,7 @@ export function createHttp2Server(
     ) => {
       stream.on("error", () => {}); // resets by the client end the stream; nothing to report
       const session = stream.session as http2.ServerHttp2Session | undefined;
-      const client = session ? parts.clientOf(session) : "";
+      const client = session ? parts.clientOf(session, headers) : "";
       if (!session || !parts.flow.admits(session) || parts.clients.openStream(client)) {
         stream.close(NGHTTP2_REFUSED_STREAM);
         return;

@@ -10,10 +10,22 @@ import { createHttp2Server } from "./http2-server.js";
 import { defaultLimits, type ServerLimits } from "./limits.js";
 import type { NodeRequest, NodeResponse } from "./node-request.js";
 import { createOnePortServer } from "./one-port.js";
+import { createTrustedProxies } from "./trusted-proxies.js";
 
 /** Options for {@link serve}. */
 export interface ServeOptions
-  extends Omit<NodeAdapterOptions, "readMaxBytes" | "authority" | "flow"> {
+  extends Omit<
+    NodeAdapterOptions,
+    "readMaxBytes" | "requestTimeoutMs" | "authority" | "flow" | "clientOf"
+  > {
+  /**
+   * Reverse proxies allowed to name the client (addresses or CIDRs, IPv4 or
+   * IPv6): from them, `Forwarded: for=` or `X-Forwarded-For` says who the
+   * client is for the per-client budgets, `clientAddressKey` and logs, and
+   * their own connections count against the process's cap only. From
+   * anyone else those headers are ignored. Default: none.
+   */
+  readonly trustedProxies?: readonly string[];
   /** TCP port; 0 picks a free one. */
   readonly port: number;
   /** Host or address to bind; default `localhost`. */
@@ -75,9 +87,11 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
   const flow = createFlowBudget(limits);
   const sweep = setInterval(() => clients.sweep(), 10_000);
   sweep.unref();
+  const proxies = createTrustedProxies(options.trustedProxies ?? []);
   const adapter = createNodeAdapter({
     ...options,
     log,
+    clientOf: proxies.clientOf,
     readMaxBytes: limits.maxRequestBytes,
     requestTimeoutMs: limits.requestTimeoutMs,
     authority: () => authority,
@@ -100,8 +114,12 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
     clients,
     flow,
     log,
-    clientOf: (session) => peer(session.socket as Socket | undefined),
-    penalize: (client) => clients.penalize(client),
+    clientOf: (session, headers) =>
+      proxies.clientOf(peer(session.socket as Socket | undefined), headers),
+    penalize: (session) => {
+      const address = peer(session.socket as Socket | undefined);
+      if (!proxies.trusts(address)) clients.penalize(address); // never lock a proxy's many clients out
+    },
   });
   const tcp = createOnePortServer({
     http1: h1,
@@ -109,8 +127,9 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
     sniffTimeoutMs: limits.firstBytesTimeoutMs,
     admit: (socket) => {
       if (draining) return false;
-      const refused = clients.openConnection(peer(socket));
-      if (refused) log.debug({ client: peer(socket), refused }, "connection refused by a budget");
+      const address = peer(socket);
+      const refused = clients.openConnection(address, proxies.trusts(address));
+      if (refused) log.debug({ client: address, refused }, "connection refused by a budget");
       return refused === undefined;
     },
     release: (socket) => clients.closeConnection(peer(socket)),
