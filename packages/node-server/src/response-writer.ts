@@ -21,7 +21,9 @@ export async function writeAnswer(
   answer: Answer,
   protocol: RpcProtocol | undefined,
 ): Promise<void> {
-  const header = answer.header instanceof Headers ? answer.header : new Headers(answer.header);
+  // The fast path's FastHeaders has the Headers contract without being one of
+  // undici's; copying it into a new Headers would cost every call.
+  const header = isHeaders(answer.header) ? answer.header : new Headers(answer.header);
   const trailer = answer.trailer;
   if (protocol === "grpc" || protocol === "grpc-web") {
     respecGrpcMessage(header);
@@ -45,4 +47,14 @@ export async function writeAnswer(
 function isEmpty(h: Headers): boolean {
   for (const _ of h.keys()) return false;
   return true;
+}
+
+function isHeaders(h: unknown): h is Headers {
+  return (
+    h instanceof Headers ||
+    (typeof h === "object" &&
+      h !== null &&
+      typeof (h as Headers).forEach === "function" &&
+      typeof (h as Headers).get === "function")
+  );
 }
