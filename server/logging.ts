@@ -1,17 +1,31 @@
 import { ConnectError, type Interceptor } from "@connectrpc/connect";
 import { codeToString } from "@connectrpc/connect/protocol-connect";
-import { defaultSafeKeys, type MD, redactMD } from "@hello-metadata/metadata";
-import { readMetadata, rpcProtocolOf } from "@hello-metadata/metadata/internal";
+import { defaultSafeKeys, isBinaryKey, isProtocolHeader } from "@hello-metadata/metadata";
+import { rpcProtocolOf } from "@hello-metadata/metadata/internal";
 import { clientAddressKey } from "@hello-metadata/node-server";
-import { type Logger, pino } from "pino";
+import { type DestinationStream, type Logger, pino } from "pino";
 
-/** Creates the server's logger: JSON lines on stdout, level from LOG_LEVEL (default info). */
+/**
+ * Creates the server's logger: JSON lines, level from LOG_LEVEL (default
+ * info), on `destination` or else stdout through pino's asynchronous
+ * destination: lines are batched into writes of 4 KiB, and whatever is
+ * buffered goes out within 100 ms even when the server is quiet
+ * (`flushLogger` before exiting).
+ */
 export function createLogger(
   level = process.env.LOG_LEVEL ?? "info",
-  destination?: NodeJS.WritableStream,
+  destination?: DestinationStream,
 ): Logger {
   const options = { level, base: undefined, timestamp: pino.stdTimeFunctions.isoTime };
-  return destination ? pino(options, destination) : pino(options);
+  if (destination) return pino(options, destination);
+  const logger = pino(options, pino.destination({ dest: 1, sync: false, minLength: 4096 }));
+  setInterval(() => logger.flush(), 100).unref();
+  return logger;
+}
+
+/** Writes out what the logger still holds; call before the process exits. */
+export function flushLogger(logger: Logger): Promise<void> {
+  return new Promise((resolve) => logger.flush(() => resolve()));
 }
 
 /**
@@ -29,38 +43,42 @@ export const logBounds = {
 } as const;
 
 /**
- * Logs one structured line per call when it ends: procedure, protocol,
- * status code, duration, the request id, the client's address (the one a
- * trusted proxy names, behind one), and the request metadata with
- * values redacted by the library (`redactMD`) except for `safeKeys`
- * (default: x-request-id, traceparent). Every part is bounded (see
- * {@link logBounds}): at most 32 keys by name (`"[more keys]": N` counts the
- * rest), names and safe values cut, entries that are not valid metadata
- * counted under `"[invalid entries]"` — so a refused call logs a bounded
+ * Logs one JSON line per call when it ends: procedure, protocol, status
+ * code, duration, the request id, the client's address (the one a trusted
+ * proxy names, behind one), and the request metadata: every key with its
+ * value `"[REDACTED]"`, except `safeKeys` (default x-request-id,
+ * traceparent), whose values are shown. Every part is bounded (see
+ * {@link logBounds}): at most 32 keys by name (`"[more keys]": N` counts
+ * the rest), names and safe values cut — so a refused call logs a bounded
  * summary, not its request.
+ *
+ * The line is built as text in one pass over the request headers (no
+ * metadata object, no redacted copy) and written through the logger's own
+ * destination, which batches writes: logging every call costs a few
+ * percent, not a fifth of the server.
  */
 export function loggingInterceptor(
   logger: Logger,
   safeKeys: readonly string[] = defaultSafeKeys,
 ): Interceptor {
+  const safe = new Set(safeKeys);
+  const stream = (logger as unknown as Record<symbol, DestinationStream>)[pino.symbols.streamSym];
+  const procedures = new WeakMap<object, string>();
   return (next) => async (req) => {
     // Below info level there is nothing to log: skip the work entirely.
-    if (!logger.isLevelEnabled("info")) return next(req);
+    if (!logger.isLevelEnabled("info") || !stream) return next(req);
     const started = performance.now();
     const done = (error?: unknown) => {
+      let procedure = procedures.get(req.method);
+      if (procedure === undefined) {
+        procedure = JSON.stringify(`/${req.service.typeName}/${req.method.name}`);
+        procedures.set(req.method, procedure);
+      }
       const code = error === undefined ? "ok" : codeToString(ConnectError.from(error).code);
       const requestId = req.header.get("x-request-id");
-      logger.info(
-        {
-          procedure: `/${req.service.typeName}/${req.method.name}`,
-          protocol: rpcProtocolOf(req.header),
-          code,
-          durationMs: Number((performance.now() - started).toFixed(3)),
-          requestId: requestId === null ? undefined : cut(requestId, logBounds.maxValueLength),
-          client: req.contextValues.get(clientAddressKey) || undefined,
-          metadata: loggedMetadata(req.header, safeKeys),
-        },
-        "rpc",
+      const client = req.contextValues.get(clientAddressKey);
+      stream.write(
+        `{"level":30,"time":"${new Date().toISOString()}","procedure":${procedure},"protocol":"${rpcProtocolOf(req.header)}","code":"${code}","durationMs":${Number((performance.now() - started).toFixed(3))}${requestId === null ? "" : `,"requestId":${quote(requestId, logBounds.maxValueLength)}`}${client ? `,"client":${JSON.stringify(client)}` : ""},"metadata":${metadataJson(req.header, safe)},"msg":"rpc"}\n`,
       );
     };
     try {
@@ -77,30 +95,31 @@ export function loggingInterceptor(
   };
 }
 
-/** The request metadata as one log line carries it: redacted, cut, counted. */
-function loggedMetadata(header: Headers, safeKeys: readonly string[]): Record<string, unknown> {
-  let invalid = 0;
-  const md: MD = readMetadata(header, {
-    onInvalid: () => {
-      invalid++;
-    },
-  });
-  const redacted = redactMD(md, { safeKeys, maxValueLength: logBounds.maxValueLength });
-  const out: Record<string, unknown> = {};
+/** The request metadata as one JSON object: keys, redacted values, bounded. */
+function metadataJson(header: Headers, safe: ReadonlySet<string>): string {
+  let out = "{";
   let listed = 0;
-  for (const [key, value] of Object.entries(redacted)) {
-    if (listed === logBounds.maxKeys) break;
-    out[cut(key, logBounds.maxKeyLength)] = value;
+  let more = 0;
+  header.forEach((value, key) => {
+    if (isProtocolHeader(key)) return;
+    if (listed === logBounds.maxKeys) {
+      more++;
+      return;
+    }
+    if (listed > 0) out += ",";
     listed++;
-  }
-  const more = md.length - listed;
-  if (more > 0) out["[more keys]"] = more;
-  if (invalid > 0) out["[invalid entries]"] = invalid;
-  return out;
+    out += `${quote(key, logBounds.maxKeyLength)}:`;
+    if (!safe.has(key)) out += '"[REDACTED]"';
+    else if (isBinaryKey(key)) out += `["<${value.length} base64 chars>"]`;
+    else out += `[${quote(value, logBounds.maxValueLength)}]`;
+  });
+  if (more > 0) out += `${listed > 0 ? "," : ""}"[more keys]":${more}`;
+  return `${out}}`;
 }
 
-function cut(text: string, max: number): string {
-  return text.length > max ? `${text.slice(0, max)}…` : text;
+/** `text` as a JSON string, cut to `max` characters (marked with …). */
+function quote(text: string, max: number): string {
+  return JSON.stringify(text.length > max ? `${text.slice(0, max)}…` : text);
 }
 
 /**

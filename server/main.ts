@@ -4,7 +4,7 @@ import { fileURLToPath } from "node:url";
 import { currentRequest } from "@hello-metadata/node-server";
 import { startServer } from "./app.js";
 import { loadConfig } from "./config.js";
-import { createLogger } from "./logging.js";
+import { createLogger, flushLogger } from "./logging.js";
 
 /**
  * The built page: `dist/web` at the project root, found from this file both
@@ -51,7 +51,10 @@ async function main(): Promise<void> {
     }
     stopping = true;
     console.error(`${signal}: finishing in-flight calls, then exiting (send it again to exit now)`);
-    void server.close().then(() => process.exit(0));
+    void server
+      .close()
+      .then(() => flushLogger(logger))
+      .then(() => process.exit(0));
   };
   process.on("SIGINT", stop);
   process.on("SIGTERM", stop);
