@@ -1,5 +1,5 @@
 import type { DescMessage, MessageShape } from "@bufbuild/protobuf";
-import { toBinary, toJsonString } from "@bufbuild/protobuf";
+import { toJsonString } from "@bufbuild/protobuf";
 import { Code, ConnectError, type HandlerContext } from "@connectrpc/connect";
 import { mergeNonProtocolHeaders } from "@connectrpc/connect/protocol";
 import {
@@ -9,6 +9,7 @@ import {
 } from "@connectrpc/connect/protocol-connect";
 import { trailerFlag, trailerSerialize } from "@connectrpc/connect/protocol-grpc-web";
 import type { WireFormat } from "@hello-metadata/metadata/internal";
+import { encodeBinary } from "./binary-encoder.js";
 import { concat, envelope } from "./envelope.js";
 import { setGrpcStatus } from "./grpc-status.js";
 
@@ -43,13 +44,15 @@ export function unaryResponse<O extends DescMessage>(
     case "grpc": {
       if (error) setGrpcStatus(trailer, error);
       const body =
-        output === undefined || error ? new Uint8Array(0) : envelope(0, toBinary(schema, output));
+        output === undefined || error
+          ? new Uint8Array(0)
+          : envelope(0, encodeBinary(schema, output));
       return { status: 200, header, body, trailer };
     }
     case "grpc-web": {
       if (error) setGrpcStatus(trailer, error);
       const frames = [envelope(trailerFlag, trailerSerialize(trailer))];
-      if (output !== undefined && !error) frames.unshift(envelope(0, toBinary(schema, output)));
+      if (output !== undefined && !error) frames.unshift(envelope(0, encodeBinary(schema, output)));
       return { status: 200, header, body: concat(frames) };
     }
     case "connect": {
@@ -65,7 +68,7 @@ export function unaryResponse<O extends DescMessage>(
         body =
           format.codec === "json"
             ? utf8.encode(toJsonString(schema, output))
-            : toBinary(schema, output);
+            : encodeBinary(schema, output);
       }
       const muxed = trailerMux(header, trailer);
       muxed.set("content-length", String(body.byteLength));
