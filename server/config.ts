@@ -1,4 +1,5 @@
 import { isIP } from "node:net";
+import { availableParallelism } from "node:os";
 import { parseArgs } from "node:util";
 import { appMetadataKeys } from "./metadata-keys.js";
 
@@ -18,9 +19,11 @@ export interface Config {
   readonly hopSecret: string | undefined;
   /** Reverse proxies (addresses or CIDRs) allowed to name the client with Forwarded / X-Forwarded-For. */
   readonly trustedProxies: readonly string[];
+  /** Worker processes sharing the port (Node's cluster); 1 runs the server in this process. */
+  readonly workers: number;
 }
 
-const usage = `usage: npm start -- [--port N] [--host H] [--downstream URL] [--forward k1,k2] [--cors-origins o1,o2] [--hop-secret S] [--trusted-proxies a,b/n]
+const usage = `usage: npm start -- [--port N] [--host H] [--downstream URL] [--forward k1,k2] [--cors-origins o1,o2] [--hop-secret S] [--trusted-proxies a,b/n] [--workers N|auto]
   --port          PORT          listen port (default 8080; 0 picks a free one)
   --host          HOST          bind address (default localhost)
   --downstream    DOWNSTREAM    next HelloService for hops (default: this server)
@@ -28,6 +31,7 @@ const usage = `usage: npm start -- [--port N] [--host H] [--downstream URL] [--f
   --cors-origins  CORS_ORIGINS  extra origins allowed to call from a browser
   --hop-secret    HOP_SECRET    key shared by the servers of a chain of hops (default: one per process)
   --trusted-proxies TRUSTED_PROXIES  proxies (addresses or CIDRs) whose Forwarded / X-Forwarded-For name the client
+  --workers       WORKERS       worker processes sharing the port: a number, or auto for one per core (default 1)
   --metadata off                the library's metadata features off (only to measure their cost)`;
 
 /**
@@ -49,6 +53,7 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): Config {
         "cors-origins": { type: "string" },
         "hop-secret": { type: "string" },
         "trusted-proxies": { type: "string" },
+        workers: { type: "string" },
         metadata: { type: "string" },
       },
       strict: true,
@@ -78,6 +83,7 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): Config {
     metadata: metadataSwitch(values.metadata),
     hopSecret: values["hop-secret"] ?? env.HOP_SECRET,
     trustedProxies: trustedProxies(list(values["trusted-proxies"] ?? env.TRUSTED_PROXIES) ?? []),
+    workers: workerCount(values.workers ?? env.WORKERS),
   };
 }
 
@@ -109,6 +115,16 @@ function trustedProxies(entries: string[]): string[] {
     }
   }
   return entries;
+}
+
+function workerCount(raw: string | undefined): number {
+  if (raw === undefined || raw === "") return 1;
+  if (raw === "auto") return availableParallelism();
+  const n = Number(raw);
+  if (!/^\d+$/.test(raw) || n < 1 || n > 256) {
+    throw new Error(`invalid --workers ${JSON.stringify(raw)}: want 1 to 256, or auto\n${usage}`);
+  }
+  return n;
 }
 
 function metadataSwitch(raw: string | undefined): boolean {

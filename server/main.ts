@@ -3,7 +3,8 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { currentRequest } from "@hello-metadata/node-server";
 import { startServer } from "./app.js";
-import { loadConfig } from "./config.js";
+import { isWorker, reportListening, runPrimary } from "./cluster.js";
+import { type Config, loadConfig } from "./config.js";
 import { createLogger, flushLogger } from "./logging.js";
 
 /**
@@ -18,17 +19,15 @@ const webRoot =
     .find((p) => existsSync(join(p, "index.html"))) ??
   fileURLToPath(new URL("../dist/web", import.meta.url));
 
-async function main(): Promise<void> {
-  let config: ReturnType<typeof loadConfig>;
-  try {
-    config = loadConfig(process.argv.slice(2), process.env);
-  } catch (e) {
-    console.error((e as Error).message);
-    process.exit(2);
-  }
-  if (!existsSync(webRoot)) {
-    console.warn(`warning: ${webRoot} is missing; run "npm run build" to serve the page`);
-  }
+function announce(url: string, workers: number): void {
+  const processes = workers > 1 ? `, ${workers} workers` : "";
+  console.log(
+    `hello-metadata listening on ${url} (Connect, gRPC, gRPC-Web; HTTP/1.1 and h2c${processes})\nopen ${url}/ in a browser`,
+  );
+}
+
+/** Runs one server in this process: the whole server, or one worker of a cluster. */
+async function serveHere(config: Config): Promise<void> {
   const logger = createLogger();
   // The last line of defence: the engine answers every request's failures
   // itself, so reaching these means a bug. Log it loudly, with the request
@@ -40,17 +39,22 @@ async function main(): Promise<void> {
     logger.fatal({ err: reason, request: currentRequest() }, "unhandled rejection");
   });
   const server = await startServer({ ...config, webRoot, logger });
-  console.log(
-    `hello-metadata listening on ${server.url} (Connect, gRPC, gRPC-Web; HTTP/1.1 and h2c)\nopen ${server.url}/ in a browser`,
-  );
+  if (isWorker()) reportListening(server.url);
+  else announce(server.url, 1);
   let stopping = false;
   const stop = (signal: NodeJS.Signals) => {
+    // A terminal's Ctrl-C reaches every worker too; the primary coordinates the drain.
+    if (isWorker() && signal === "SIGINT") return;
     if (stopping) {
       console.error(`${signal} again: exiting now`);
       process.exit(signal === "SIGINT" ? 130 : 143);
     }
     stopping = true;
-    console.error(`${signal}: finishing in-flight calls, then exiting (send it again to exit now)`);
+    if (!isWorker()) {
+      console.error(
+        `${signal}: finishing in-flight calls, then exiting (send it again to exit now)`,
+      );
+    }
     void server
       .close()
       .then(() => flushLogger(logger))
@@ -58,6 +62,28 @@ async function main(): Promise<void> {
   };
   process.on("SIGINT", stop);
   process.on("SIGTERM", stop);
+}
+
+async function main(): Promise<void> {
+  let config: Config;
+  try {
+    config = loadConfig(process.argv.slice(2), process.env);
+  } catch (e) {
+    console.error((e as Error).message);
+    process.exit(2);
+  }
+  if (!existsSync(webRoot) && !isWorker()) {
+    console.warn(`warning: ${webRoot} is missing; run "npm run build" to serve the page`);
+  }
+  if (config.workers > 1 && !isWorker()) {
+    runPrimary({
+      workers: config.workers,
+      log: (line) => console.error(line),
+      onListening: (url) => announce(url, config.workers),
+    });
+    return;
+  }
+  await serveHere(config);
 }
 
 main().catch((e: unknown) => {
