@@ -11,13 +11,14 @@ function headerObject(h: Headers, into: http2.OutgoingHttpHeaders): http2.Outgoi
   return into;
 }
 
-/** Writes a fast-path answer to Node's HTTP/1.1 (or HTTP/2 compatibility) response. */
+/**
+ * Writes a fast-path answer to Node's HTTP/1.1 (or HTTP/2 compatibility)
+ * response: HTTP trailers (gRPC's status) after the body, as connect-node
+ * writes them (on HTTP/1.1 that makes the body chunked).
+ */
 export function writeFastHttp1(res: NodeResponse, r: FastResponse): void {
-  const out: Record<string, string> = {};
-  r.header.forEach((value, key) => {
-    out[key] = value;
-  });
-  (res as http.ServerResponse).writeHead(r.status, out);
+  (res as http.ServerResponse).writeHead(r.status, headerObject(r.header, {}));
+  if (r.trailer) res.addTrailers(headerObject(r.trailer, {}));
   res.end(r.body);
 }
 
