@@ -28,7 +28,7 @@ import { isGrpcWebText, serveGrpcWebText } from "./grpc-web-text.js";
 import type { LazySignal } from "./lazy-signal.js";
 import { reportUnlessClientGone } from "./node-errors.js";
 import type { NodeRequest, NodeResponse, Responder } from "./node-request.js";
-import { joinChunks, readBody } from "./request-body.js";
+import { discardUnread, joinChunks, readBody } from "./request-body.js";
 import { writeFastHttp1, writeStream } from "./response-writer.js";
 import { writeRpcError } from "./rpc-errors.js";
 import type { UnarySpec } from "./unary-invoke.js";
@@ -158,6 +158,9 @@ export function createNodeAdapter(options: NodeAdapterOptions): NodeAdapter {
   }
 
   const adapter = (req: NodeRequest, res: NodeResponse): void => {
+    // HTTP/2: once the answer is out, what the handler left unread is dropped,
+    // or the stream would stay open (see discardUnread).
+    if ("stream" in req) req.stream.once("finish", () => discardUnread(req));
     const path = (req.url ?? "").split("?", 1)[0] ?? "";
     const handler = handlers.get(path);
     for (const [k, v] of Object.entries(edge(req.headers, { rpc: handler !== undefined }))) {

@@ -49,3 +49,15 @@ export function joinChunks(chunks: readonly Uint8Array[]): Uint8Array {
   if (chunks.length === 1 && chunks[0]) return chunks[0];
   return Buffer.concat(chunks);
 }
+
+/**
+ * Reads and drops what is left of a request once its answer has been
+ * written (the handler stopped reading early: a message over the limit, a
+ * call that failed mid-stream). Node closes an HTTP/2 stream whose answer is
+ * complete only when no request data waits in its buffer; otherwise the
+ * stream stays open until the client gives up or the stream idle timeout
+ * resets it. (Node's HTTP/1.1 server discards unread bodies itself.)
+ */
+export function discardUnread(req: { readonly readableEnded: boolean; resume(): unknown }): void {
+  if (!req.readableEnded) req.resume();
+}
