@@ -96,17 +96,14 @@ const defaultReadMaxBytes = 4 * 1024 * 1024;
 export function createNodeAdapter(options: NodeAdapterOptions): NodeAdapter {
   const interceptors = options.interceptors ?? [];
   const readMaxBytes = options.readMaxBytes ?? defaultReadMaxBytes;
-  const router = createConnectRouter({
-    interceptors,
-    readMaxBytes,
-    acceptCompression: [compressionGzip, compressionBrotli],
-  });
+  const acceptCompression = [compressionGzip, compressionBrotli];
+  const router = createConnectRouter({ interceptors, readMaxBytes, acceptCompression });
   const unary = new Map<string, UnarySpec>();
   options.routes(recordingRouter(router, unary));
   const handlers = new Map<string, UniversalHandler>(
     router.handlers.map((h) => [h.requestPath, h]),
   );
-  const fast = createFastUnary({ interceptors, readMaxBytes });
+  const fast = createFastUnary({ interceptors, readMaxBytes, acceptCompression });
   const edge: NonNullable<NodeAdapterOptions["edgeHeaders"]> = options.edgeHeaders ?? (() => ({}));
   const fallback = options.fallback ?? notFound;
 
