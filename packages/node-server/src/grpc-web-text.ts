@@ -46,7 +46,11 @@ export function decodeTextBody(body: Uint8Array): Uint8Array | undefined {
   return Buffer.concat(segments.map((segment) => Buffer.from(segment, "base64")));
 }
 
-/** Base64-encodes an answer's body, chunk by chunk, and marks it as text. */
+/**
+ * Base64-encodes an answer's body, chunk by chunk, and marks it as text. An
+ * answer without a content type (a bare refusal such as the 505 for bidi
+ * streaming on HTTP/1.1) keeps having none.
+ */
 export function toTextResponse(r: {
   readonly status: number;
   readonly header?: ConstructorParameters<typeof Headers>[0] | undefined;
@@ -54,7 +58,7 @@ export function toTextResponse(r: {
   readonly trailer?: Headers | undefined;
 }): UniversalServerResponse {
   const header = new Headers(r.header);
-  header.set("content-type", textContentType);
+  if (header.has("content-type")) header.set("content-type", textContentType);
   const body = r.body;
   return {
     status: r.status,
@@ -81,7 +85,11 @@ export function textErrorResponse(code: Code, message: string): UniversalServerR
     "grpc-status": String(code),
     "grpc-message": encodeURIComponent(message),
   });
-  return toTextResponse({ status: 200, body: envelope(trailerFlag, trailerSerialize(trailer)) });
+  return toTextResponse({
+    status: 200,
+    header: { "content-type": textContentType },
+    body: envelope(trailerFlag, trailerSerialize(trailer)),
+  });
 }
 
 /**
