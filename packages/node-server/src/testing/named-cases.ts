@@ -336,6 +336,14 @@ const wellFormedCases: Case[] = [
       envelope(0, oversizedProto(unary)).toString("base64"),
     ),
   ),
+  ...(["grpc", "grpc-web", "connect"] as const).flatMap((protocol) => [
+    ...bothVersions(`${protocol} unary accepting gzip and br, an answer over 1 KiB`, (http) =>
+      call(http, { protocol, accept: ["gzip", "br"], messages: [{ text: "x".repeat(2_000) }] }),
+    ),
+    ...bothVersions(`${protocol} unary accepting br, a small answer`, (http) =>
+      call(http, { protocol, accept: ["br"] }),
+    ),
+  ]),
   ...bothVersions("gRPC-Web unary error with metadata (trailer frame field order)", (http) =>
     call(http, { protocol: "grpc-web", messages: [failing] }),
   ),
