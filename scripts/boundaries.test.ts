@@ -31,7 +31,8 @@ interface Rule {
   readonly forbidden: readonly { readonly pattern: RegExp; readonly why: string }[];
 }
 
-const library = (f: string) => !f.endsWith(".test.ts") && !f.endsWith("/testing.ts");
+const library = (f: string) =>
+  !f.endsWith(".test.ts") && !f.endsWith("/testing.ts") && !f.includes("/testing/");
 
 const rules: readonly Rule[] = [
   {

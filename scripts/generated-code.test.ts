@@ -1,7 +1,8 @@
 // Generated code must be exactly what `buf generate` makes from the protos
 // today: gen/ (the app's, buf.gen.yaml), the gRPC services package's own
-// (packages/grpc-services/buf.gen.yaml) and the consumer project's
-// (scripts/consumer/buf.gen.yaml).
+// (packages/grpc-services/buf.gen.yaml), the consumer project's
+// (scripts/consumer/buf.gen.yaml) and the serving engine's test service
+// (packages/node-server/buf.gen.yaml).
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
@@ -24,6 +25,7 @@ const templates = [
   { template: "buf.gen.yaml", out: "gen" },
   { template: "packages/grpc-services/buf.gen.yaml", out: "packages/grpc-services/src/gen" },
   { template: "scripts/consumer/buf.gen.yaml", out: "scripts/consumer/src/gen" },
+  { template: "packages/node-server/buf.gen.yaml", out: "packages/node-server/src/testing/gen" },
 ];
 
 for (const { template, out } of templates) {

@@ -106,21 +106,27 @@ const utf8Encoder = new TextEncoder();
 const utf8Decoder = new TextDecoder();
 
 /** Bytes `grpc-message` carries as they are: printable ASCII except `%` (gRPC PROTOCOL-HTTP2). */
-const plainMessage = /^[\x20-\x24\x26-\x7e]*$/;
+const plainMessage = /^(?:[\x21-\x24\x26-\x7e](?:[\x20-\x24\x26-\x7e]*[\x21-\x24\x26-\x7e])?)?$/;
 
 /**
  * Encodes a status message for the `grpc-message` header or trailer as the
  * gRPC spec writes it (PROTOCOL-HTTP2, "Status-Message"): the text as UTF-8,
  * then every byte outside 0x20–0x7E, and `%` itself, as `%XX`. Spaces,
  * commas and other printable characters stay as they are — unlike
- * `encodeURIComponent`, which some clients do not fully undo.
+ * `encodeURIComponent`, which some clients do not fully undo — except a
+ * space at either end, which is encoded too: HTTP drops a field value's
+ * leading and trailing whitespace (and HTTP/2 forbids it), so it would not
+ * arrive.
  */
 export function encodeGrpcMessage(message: string): string {
   if (plainMessage.test(message)) return message;
+  const bytes = utf8Encoder.encode(message);
   let out = "";
-  for (const byte of utf8Encoder.encode(message)) {
+  for (let i = 0; i < bytes.length; i++) {
+    const byte = bytes[i] as number;
+    const edgeSpace = byte === 0x20 && (i === 0 || i === bytes.length - 1);
     out +=
-      byte >= 0x20 && byte <= 0x7e && byte !== 0x25
+      byte >= 0x20 && byte <= 0x7e && byte !== 0x25 && !edgeSpace
         ? String.fromCharCode(byte)
         : `%${byte.toString(16).toUpperCase().padStart(2, "0")}`;
   }

@@ -156,17 +156,14 @@ export function createNodeAdapter(options: NodeAdapterOptions): NodeAdapter {
   const log = options.log ?? consoleLog;
   const authority = options.authority ?? (() => "localhost");
   const flow = options.flow ?? defaultFlow();
-  const router = createConnectRouter({
-    interceptors,
-    readMaxBytes,
-    acceptCompression: [compressionGzip, compressionBrotli],
-  });
+  const acceptCompression = [compressionGzip, compressionBrotli];
+  const router = createConnectRouter({ interceptors, readMaxBytes, acceptCompression });
   const unary = new Map<string, UnarySpec>();
   options.routes(recordingRouter(router, unary));
   const handlers = new Map<string, UniversalHandler>(
     router.handlers.map((h) => [h.requestPath, h]),
   );
-  const fast = createFastUnary({ interceptors, readMaxBytes });
+  const fast = createFastUnary({ interceptors, readMaxBytes, acceptCompression });
   const edge: NonNullable<NodeAdapterOptions["edgeHeaders"]> = options.edgeHeaders ?? (() => ({}));
   const fallback = options.fallback ?? notFound;
   const requestTimeoutMs = options.requestTimeoutMs ?? 30_000;
@@ -184,7 +181,7 @@ export function createNodeAdapter(options: NodeAdapterOptions): NodeAdapter {
     return (responseHeader: Headers): boolean => {
       if (sink.headSent || sink.gone) return false;
       const header = new Headers(responseHeader);
-      if (format.text) header.set("content-type", textContentType);
+      if (format.text) header.set("content-type", textContentType(header.get("content-type")));
       sink.head(200, header, format.protocol === "grpc", true);
       return true;
     };
@@ -215,6 +212,7 @@ export function createNodeAdapter(options: NodeAdapterOptions): NodeAdapter {
         { fast, readMaxBytes },
         call.handler,
         call.spec,
+        format.codec,
         { header: call.header, url: target.url, httpVersion: call.httpVersion, values },
         call.body,
         abort,
@@ -296,6 +294,13 @@ export function createNodeAdapter(options: NodeAdapterOptions): NodeAdapter {
   }
 
   const adapter = (req: NodeRequest, res: NodeResponse): void => {
+    // HTTP/2 through the compatibility API: drop what was left unread once
+    // the answer is out, as for raw streams (Node's HTTP/1.1 server does it itself).
+    if ("stream" in req) {
+      req.stream.once("finish", () => {
+        if (!req.readableEnded) req.resume();
+      });
+    }
     const summary = summarize(
       req.method,
       req.url,
@@ -377,7 +382,12 @@ export function createNodeAdapter(options: NodeAdapterOptions): NodeAdapter {
     const path = typeof rawPath === "string" ? (rawPath.split("?", 1)[0] ?? "") : "";
     const handler = handlers.get(path);
     if (!handler) return false;
-    stream.on("error", () => {}); // a reset by the client: the lifetime below sees the close
+    // Once the answer is out, what the handler left unread is dropped: Node
+    // closes a stream whose answer is complete only when no request data
+    // waits in its buffer, and would otherwise hold it open.
+    stream.once("finish", () => {
+      if (!stream.readableEnded) stream.resume();
+    });
     const summary = summarize(headers[":method"], rawPath, "2.0", client);
     let sink: ResponseSink | undefined;
     const newSink = (extra: Record<string, string>) =>

@@ -26,6 +26,7 @@ import {
 } from "@bufbuild/protobuf/wkt";
 import fc from "fast-check";
 import { encodeBinary, isCompiled } from "./binary-encoder.js";
+import { UnaryRequestSchema, UnaryResponseSchema } from "./testing/gen/enginetest/v1/echo_pb.js";
 
 const str = fc.oneof(
   fc.string({ maxLength: 12 }),
@@ -125,6 +126,8 @@ function arbitraryFor(field: DescField, depth: number): fc.Arbitrary<unknown> {
 }
 
 const schemas: DescMessage[] = [
+  UnaryRequestSchema,
+  UnaryResponseSchema,
   TypeSchema, // proto3: enums, repeated messages, nested Any, SourceContext
   file_google_protobuf_api.messages[0] as DescMessage, // Api
   file_google_protobuf_type.messages[1] as DescMessage, // Field: many enums, int32s, bools

@@ -1,6 +1,7 @@
 import type { DescMessage, MessageShape } from "@bufbuild/protobuf";
 import { fromBinary, fromJsonString } from "@bufbuild/protobuf";
 import { Code, ConnectError, type ContextValues, type Interceptor } from "@connectrpc/connect";
+import { type Compression, compressionNegotiate } from "@connectrpc/connect/protocol";
 import { parseTimeout as parseConnectTimeout } from "@connectrpc/connect/protocol-connect";
 import { parseTimeout as parseGrpcTimeout } from "@connectrpc/connect/protocol-grpc";
 import { type WireFormat, wireFormatOf } from "@hello-metadata/metadata/internal";
@@ -57,8 +58,9 @@ const utf8Decoder = new TextDecoder("utf-8", { fatal: true });
  * Runs unary calls on the happy path without Connect-ES's streaming
  * pipeline: one buffered body, one parse, the interceptors and the service
  * run as Connect-ES's `invokeUnaryImplementation` runs them (see
- * unary-invoke.ts), one serialized answer (see unary-response.ts). The
- * call's signal is lazy (see LazySignal).
+ * unary-invoke.ts), one serialized answer (see unary-response.ts),
+ * compressed as Connect-ES compresses it when the client accepts one of
+ * `acceptCompression`. The call's signal is lazy (see LazySignal).
  *
  * Connect-ES stays the source of truth: `run` returns undefined whenever the
  * request is not plainly well-formed (an envelope that lies or is
@@ -69,6 +71,8 @@ const utf8Decoder = new TextDecoder("utf-8", { fatal: true });
 export function createFastUnary(options: {
   readonly interceptors: Interceptor[];
   readonly readMaxBytes: number;
+  /** The compressions the router accepts, in its order of preference. */
+  readonly acceptCompression: Compression[];
 }) {
   return {
     async run<I extends DescMessage, O extends DescMessage>(
@@ -89,19 +93,24 @@ export function createFastUnary(options: {
       const contentType = grpcLike
         ? responseContentType[format.protocol]
         : responseContentType[format.codec];
-      if (timeout.timeoutMs !== undefined && timeout.timeoutMs <= 0) {
-        // A deadline that has already passed: the handler does not run (grpc-go does the same).
-        const expired = new ConnectError("the operation timed out", Code.DeadlineExceeded);
-        const context = unaryContext(spec, format.protocol, contentType, {
-          ...req,
-          timeoutMs: 0,
-        });
-        return unaryResponse(spec.method.output, format, context, undefined, expired);
-      }
+      const expired = timeout.timeoutMs !== undefined && timeout.timeoutMs <= 0;
       const context = unaryContext(spec, format.protocol, contentType, {
         ...req,
-        timeoutMs: timeout.timeoutMs,
+        timeoutMs: expired ? 0 : timeout.timeoutMs,
       });
+      // As Connect-ES negotiates it: the client's first accepted name the
+      // router has; gRPC names it in the response headers before the handler runs.
+      const acceptHeader = grpcLike ? "grpc-accept-encoding" : "accept-encoding";
+      const accepted = req.header.get(acceptHeader);
+      const compression = accepted
+        ? compressionNegotiate(options.acceptCompression, null, accepted, acceptHeader).response
+        : null;
+      if (grpcLike && compression) context.responseHeader.set("grpc-encoding", compression.name);
+      if (expired) {
+        // A deadline that has already passed: the handler does not run (grpc-go does the same).
+        const error = new ConnectError("the operation timed out", Code.DeadlineExceeded);
+        return unaryResponse(spec.method.output, format, context, undefined, error, compression);
+      }
       let output: MessageShape<O> | undefined;
       let error: ConnectError | undefined;
       try {
@@ -114,7 +123,7 @@ export function createFastUnary(options: {
       } finally {
         req.abort.done();
       }
-      return unaryResponse(spec.method.output, format, context, output, error);
+      return unaryResponse(spec.method.output, format, context, output, error, compression);
     },
   };
 }

@@ -1,6 +1,7 @@
 import { Code, ConnectError, type ContextValues } from "@connectrpc/connect";
 import type { UniversalHandler, UniversalServerResponse } from "@connectrpc/connect/protocol";
 import { trailerFlag, trailerSerialize } from "@connectrpc/connect/protocol-grpc-web";
+import type { Codec } from "@hello-metadata/metadata/internal";
 import { envelope } from "./envelope.js";
 import type { createFastUnary } from "./fast-unary.js";
 import { fastFormatOf } from "./fast-unary.js";
@@ -20,18 +21,18 @@ import { universalRequest } from "./universal.js";
  * time).
  */
 
-/** Reports whether a request's content type is gRPC-Web text. */
-export function isGrpcWebText(contentType: string | undefined): boolean {
-  return (
-    contentType !== undefined && /^application\/grpc-web-text(\+proto)?\s*(;|$)/i.test(contentType)
-  );
+/** The binary content type the decoded request is handled as, for its codec. */
+export function binaryContentType(codec: Codec): string {
+  return `application/grpc-web+${codec}`;
 }
 
-/** The binary content type the decoded request is handled as. */
-export const binaryContentType = "application/grpc-web+proto";
-
-/** The content type of a text answer. */
-export const textContentType = "application/grpc-web-text+proto";
+/** The content type of a text answer: its binary form's, in text mode. */
+export function textContentType(binary: string | null): string {
+  return (binary ?? "application/grpc-web+proto").replace(
+    /^application\/grpc-web(?!-text)/i,
+    "application/grpc-web-text",
+  );
+}
 
 /**
  * Decodes a text request body: standard base64, whitespace ignored, each
@@ -48,7 +49,9 @@ export function decodeTextBody(body: Uint8Array): Uint8Array | undefined {
 /**
  * Base64-encodes a binary gRPC-Web answer's body, chunk by chunk, and marks
  * it as text. The trailer frame's `grpc-message` is re-encoded as the spec
- * writes it on the way (see grpc-status.ts).
+ * writes it on the way (see grpc-status.ts). An answer without a content
+ * type (a bare refusal such as the 505 for bidi streaming on HTTP/1.1)
+ * keeps having none.
  */
 export function toTextResponse(r: {
   readonly status: number;
@@ -57,7 +60,8 @@ export function toTextResponse(r: {
   readonly trailer?: Headers | undefined;
 }): UniversalServerResponse {
   const header = respecGrpcMessage(new Headers(r.header));
-  header.set("content-type", textContentType);
+  const binary = header.get("content-type");
+  if (binary !== null) header.set("content-type", textContentType(binary));
   const body = r.body;
   return {
     status: r.status,
@@ -81,7 +85,11 @@ function encode(bytes: Uint8Array): Uint8Array {
 /** A text answer carrying only a status, for requests that never reach a handler. */
 export function textErrorResponse(code: Code, message: string): UniversalServerResponse {
   const trailer = setGrpcStatus(new Headers(), new ConnectError(message, code));
-  return toTextResponse({ status: 200, body: envelope(trailerFlag, trailerSerialize(trailer)) });
+  return toTextResponse({
+    status: 200,
+    header: { "content-type": textContentType(null) },
+    body: envelope(trailerFlag, trailerSerialize(trailer)),
+  });
 }
 
 /**
@@ -95,6 +103,7 @@ export async function serveGrpcWebText(
   engine: { readonly fast: ReturnType<typeof createFastUnary>; readonly readMaxBytes: number },
   handler: UniversalHandler,
   spec: UnarySpec | undefined,
+  codec: Codec,
   call: {
     readonly header: Headers;
     readonly url: string;
@@ -121,8 +130,9 @@ export async function serveGrpcWebText(
     );
   }
   const { header, url, values } = call;
-  header.set("content-type", binaryContentType);
-  const format = fastFormatOf(binaryContentType, () => header.get("grpc-encoding") ?? undefined);
+  const binary = binaryContentType(codec);
+  header.set("content-type", binary);
+  const format = fastFormatOf(binary, () => header.get("grpc-encoding") ?? undefined);
   const fastResult =
     spec && format
       ? await engine.fast.run(spec, format, { url, header, body, abort, values })

@@ -1,7 +1,11 @@
 import type { DescMessage, MessageShape } from "@bufbuild/protobuf";
 import { toJsonString } from "@bufbuild/protobuf";
 import { Code, ConnectError, type HandlerContext } from "@connectrpc/connect";
-import { mergeNonProtocolHeaders } from "@connectrpc/connect/protocol";
+import {
+  type Compression,
+  compressedFlag,
+  mergeNonProtocolHeaders,
+} from "@connectrpc/connect/protocol";
 import {
   codeToHttpStatus,
   errorToJsonBytes,
@@ -23,13 +27,19 @@ export interface FastResponse {
 
 const utf8 = new TextEncoder();
 
+/** Messages (gRPC) and bodies (Connect) smaller than this go uncompressed, as Connect-ES's default `compressMinBytes`. */
+const compressMinBytes = 1024;
+
 /**
  * The answer to a finished unary call in its wire format, built with
  * Connect-ES's protocol helpers: gRPC gets one envelope and HTTP trailers
- * (`setTrailerStatus` on error); gRPC-Web gets the message and the trailer
- * frame in the body (`trailerSerialize`); Connect gets its HTTP status, the
- * message or the JSON error (`errorToJsonBytes`), and the trailers as
- * `trailer-` headers (`trailerMux`).
+ * (the status set as the spec encodes it on error); gRPC-Web gets the
+ * message and the trailer frame in the body (`trailerSerialize`); Connect
+ * gets its HTTP status, the message or the JSON error (`errorToJsonBytes`),
+ * and the trailers as `trailer-` headers (`trailerMux`). With a
+ * `compression`, a message (gRPC) or body (Connect) of at least 1 KiB is
+ * compressed, as Connect-ES does, and only then is the answer a promise;
+ * gRPC's `grpc-encoding` header is the caller's to set.
  */
 export function unaryResponse<O extends DescMessage>(
   schema: O,
@@ -37,23 +47,36 @@ export function unaryResponse<O extends DescMessage>(
   ctx: HandlerContext,
   output: MessageShape<O> | undefined,
   error: ConnectError | undefined,
-): FastResponse {
+  compression: Compression | null,
+): FastResponse | Promise<FastResponse> {
   const header = ctx.responseHeader;
   const trailer = ctx.responseTrailer;
+  const squeeze = (bytes: Uint8Array) =>
+    compression !== null && bytes.byteLength >= compressMinBytes;
   switch (format.protocol) {
     case "grpc": {
       if (error) setGrpcStatus(trailer, error);
-      const body =
-        output === undefined || error
-          ? new Uint8Array(0)
-          : envelope(0, encodeBinary(schema, output));
-      return { status: 200, header, body, trailer };
+      if (output === undefined || error)
+        return { status: 200, header, body: new Uint8Array(0), trailer };
+      const message = encodeBinary(schema, output);
+      if (!squeeze(message)) return { status: 200, header, body: envelope(0, message), trailer };
+      return (compression as Compression)
+        .compress(message)
+        .then((c) => ({ status: 200, header, body: envelope(compressedFlag, c), trailer }));
     }
     case "grpc-web": {
       if (error) setGrpcStatus(trailer, error);
-      const frames = [envelope(trailerFlag, trailerSerialize(trailer))];
-      if (output !== undefined && !error) frames.unshift(envelope(0, encodeBinary(schema, output)));
-      return { status: 200, header, body: concat(frames) };
+      const trailerFrame = envelope(trailerFlag, trailerSerialize(trailer));
+      if (output === undefined || error) return { status: 200, header, body: trailerFrame };
+      const message = encodeBinary(schema, output);
+      if (!squeeze(message)) {
+        return { status: 200, header, body: concat([envelope(0, message), trailerFrame]) };
+      }
+      return (compression as Compression).compress(message).then((c) => ({
+        status: 200,
+        header,
+        body: concat([envelope(compressedFlag, c), trailerFrame]),
+      }));
     }
     case "connect": {
       let status = 200;
@@ -70,9 +93,14 @@ export function unaryResponse<O extends DescMessage>(
             ? utf8.encode(toJsonString(schema, output))
             : encodeBinary(schema, output);
       }
-      const muxed = trailerMux(header, trailer);
-      muxed.set("content-length", String(body.byteLength));
-      return { status, header: muxed, body };
+      const finish = (bytes: Uint8Array): FastResponse => {
+        const muxed = trailerMux(header, trailer);
+        muxed.set("content-length", String(bytes.byteLength));
+        return { status, header: muxed, body: bytes };
+      };
+      if (!squeeze(body)) return finish(body);
+      header.set("content-encoding", (compression as Compression).name);
+      return (compression as Compression).compress(body).then(finish);
     }
   }
 }

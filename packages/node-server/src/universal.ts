@@ -22,7 +22,15 @@ export function universalRequest(init: {
   const { prefix = [], rest } = init;
   async function* body() {
     yield* prefix;
-    if (rest) yield* rest;
+    if (!rest) return;
+    // A handler that stops reading early (a message over the limit, a bad
+    // envelope) must not destroy the exchange: that would reset the stream
+    // before its answer is written. The engine drops what is left unread
+    // once the answer is out.
+    const readable = rest as AsyncIterable<Uint8Array> & {
+      iterator?: (o: { destroyOnReturn: boolean }) => AsyncIterable<Uint8Array>;
+    };
+    yield* readable.iterator ? readable.iterator({ destroyOnReturn: false }) : readable;
   }
   return {
     httpVersion: init.httpVersion,
