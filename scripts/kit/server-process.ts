@@ -1,9 +1,10 @@
-// The server as `npm start` runs it (server/main.ts in its own process),
-// optionally pinned to one CPU, with its JSON log lines going straight to a
-// file, so a load run can read its memory from /proc and count its logged
-// calls afterwards.
+// The server in its own process (server/main.ts through tsx, or any other
+// command that prints "listening on <url>", such as the built
+// dist/server/main.js `npm start` runs), optionally pinned to one CPU, with
+// its JSON log lines going straight to a file, so a load run can read its
+// memory from /proc and count its logged calls afterwards.
 import { type ChildProcess, spawn } from "node:child_process";
-import { openSync, readFileSync } from "node:fs";
+import { closeSync, openSync, readFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -20,6 +21,14 @@ export interface ServerProcessOptions {
   readonly logLevel?: string;
   /** Log file name inside `dir`; default "server.log". */
   readonly logName?: string;
+  /**
+   * The program and its leading arguments; default server/main.ts through
+   * tsx. `--port 0 --host 127.0.0.1` and then `args` are appended, and it
+   * must print "listening on <url>" on stdout.
+   */
+  readonly command?: readonly string[];
+  /** Arguments after `--port 0 --host 127.0.0.1`. */
+  readonly args?: readonly string[];
 }
 
 /** A running server process. */
@@ -30,25 +39,32 @@ export interface LoadServer {
   readonly child: ChildProcess;
   /** The exit code, once it has exited (null when killed by a signal). */
   readonly exited: Promise<number | null>;
+  /** Everything it has written on stderr so far. */
+  stderr(): string;
   /** Sends SIGTERM and waits for the exit code. */
   stop(): Promise<number | null>;
   /** SIGKILL, if it still runs. */
   kill(): void;
 }
 
-/** Starts server/main.ts on a free port of 127.0.0.1 and waits until it listens. */
+/** server/main.ts through tsx, the default {@link ServerProcessOptions.command}. */
+const sourceServer = [process.execPath, "--import", "tsx", "server/main.ts"];
+
+/**
+ * Starts the server (server/main.ts unless `command` says otherwise) on a
+ * free port of 127.0.0.1, with the project root as its working directory,
+ * and waits until it listens.
+ */
 export async function startServerProcess(o: ServerProcessOptions): Promise<LoadServer> {
   const logFile = join(o.dir, o.logName ?? "server.log");
   const out = openSync(logFile, "w");
   const node = [
-    process.execPath,
-    "--import",
-    "tsx",
-    "server/main.ts",
+    ...(o.command ?? sourceServer),
     "--port",
     "0",
     "--host",
     "127.0.0.1",
+    ...(o.args ?? []),
   ];
   const [file, ...args] = o.cpu === undefined ? node : ["taskset", "-c", String(o.cpu), ...node];
   const child = spawn(file as string, args, {
@@ -56,6 +72,9 @@ export async function startServerProcess(o: ServerProcessOptions): Promise<LoadS
     env: { ...process.env, LOG_LEVEL: o.logLevel ?? "info" },
     stdio: ["ignore", out, "pipe"],
   });
+  // The child has its own copy of the descriptor; a caller that starts many
+  // servers (the fuzzer restarts one after each death) must not leak ours.
+  closeSync(out);
   let stderr = "";
   child.stderr?.on("data", (c: Buffer) => {
     stderr += c.toString();
@@ -83,6 +102,7 @@ export async function startServerProcess(o: ServerProcessOptions): Promise<LoadS
     logFile,
     child,
     exited,
+    stderr: () => stderr,
     stop: () => {
       if (!gone) child.kill("SIGTERM");
       return exited;
