@@ -8,7 +8,7 @@
 //   npm run fuzz -- [--seconds N] [--seed N] [--h1 | --h2] [--concurrency N]
 //                   [--shrink-seconds N] [--server-cpu N] [--replay CASE_SEED]
 import { existsSync } from "node:fs";
-import { availableParallelism } from "node:os";
+import { cpus } from "node:os";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { failures, runCampaign } from "./fuzz/campaign.js";
@@ -47,9 +47,10 @@ if (!existsSync(`${root}dist/server/main.js`)) {
 }
 const protocols: Protocol[] = values.h1 === values.h2 ? ["h1", "h2"] : values.h1 ? ["h1"] : ["h2"];
 const seed = integer("seed", values.seed) ?? Math.floor(Math.random() * 0x7fffffff);
-// The fuzzer runs on CPU 0 (npm run fuzz pins it); the server gets CPU 1 when there is one.
+// The fuzzer runs on CPU 0 (npm run fuzz pins it); the server gets CPU 1 when the machine has one
+// (counted by cpus(): availableParallelism() sees only the CPUs this process is pinned to).
 const serverCpu =
-  integer("server-cpu", values["server-cpu"]) ?? (availableParallelism() > 1 ? 1 : undefined);
+  integer("server-cpu", values["server-cpu"]) ?? (cpus().length > 1 ? 1 : undefined);
 const surface = serverSurface(`${root}dist/web`);
 const replay = integer("replay", values.replay);
 

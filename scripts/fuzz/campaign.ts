@@ -49,6 +49,8 @@ export interface CampaignOptions {
   readonly bystanderTimeoutMs?: number;
   /** Default 768 MiB. */
   readonly maxRssMiB?: number;
+  /** Default 2048. */
+  readonly maxOpenFds?: number;
   /** Shrinking time per finding; 0 skips shrinking. Default 20 s. */
   readonly shrinkSeconds?: number;
   /** Sweep each finding's input across every route; default true. */
@@ -149,6 +151,7 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignReport> {
   const oracle: OracleOptions = {
     bystanderTimeoutMs: o.bystanderTimeoutMs ?? 2_000,
     maxRssMiB: o.maxRssMiB ?? 768,
+    maxOpenFds: o.maxOpenFds ?? 2_048,
   };
   const concurrency = o.concurrency ?? 16;
   const maxRound = o.roundSize ?? 64;

@@ -4,10 +4,12 @@
 // them), answering gRPC SayHello so a bystander can succeed, and 404 to
 // everything else. Except: a request with the method given to --die-on
 // makes it exit (with --exit-code), --wedge-on blocks its event loop for
-// good, --bloat-on keeps 64 MiB it never frees, and --complain-on prints an
-// error trace on stderr. With none of them it survives anything.
+// good, --bloat-on keeps 64 MiB it never frees, --leak-on opens 64 file
+// descriptors it never closes, and --complain-on prints an error trace on
+// stderr. With none of them it survives anything.
 //
 //   node --import tsx scripts/fuzz/fragile-server.ts --port 0 --host 127.0.0.1 [--die-on PUT] …
+import { openSync } from "node:fs";
 import * as http from "node:http";
 import * as http2 from "node:http2";
 import type { AddressInfo } from "node:net";
@@ -29,6 +31,7 @@ const { values } = parseArgs({
     "exit-code": { type: "string", default: "3" },
     "wedge-on": { type: "string" },
     "bloat-on": { type: "string" },
+    "leak-on": { type: "string" },
     "complain-on": { type: "string" },
   },
   strict: true,
@@ -42,6 +45,7 @@ function weakness(method: string | undefined): void {
   if (method === values["die-on"]) process.exit(Number(values["exit-code"]));
   if (method === values["wedge-on"]) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0);
   if (method === values["bloat-on"]) kept.push(Buffer.alloc(64 * 1024 * 1024, 1));
+  if (method === values["leak-on"]) for (let i = 0; i < 64; i++) openSync("/dev/null", "r");
   if (method === values["complain-on"])
     console.error(new Error(`fragile: complaining about ${method}`));
 }

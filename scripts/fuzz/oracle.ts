@@ -1,7 +1,7 @@
 // The survival oracle: what must hold after every round of fuzz cases,
 // whatever the cases were. The process is alive; a bystander call on a
 // fresh connection succeeds within its bound; the process stays within a
-// memory bound; and it has printed nothing on stderr (a trace there is an
+// memory and a file descriptor bound; and it has printed nothing on stderr (a trace there is an
 // error nobody handled). Each failure comes with a signature — the exit and
 // the first frame of the trace, the bystander's reason — so that repeats of
 // one bug can be told from a second bug.
@@ -26,6 +26,11 @@ export interface OracleOptions {
   readonly bystanderTimeoutMs: number;
   /** Resident memory past which the server is bloated. */
   readonly maxRssMiB: number;
+  /**
+   * Open file descriptors past which the server is bloated: between rounds
+   * every fuzz connection is closed, so descriptors that pile up are leaks.
+   */
+  readonly maxOpenFds: number;
 }
 
 const survived: Verdict = { kind: "survived", signature: "", detail: "" };
@@ -70,6 +75,14 @@ export async function checkSurvival(
       kind: "bloated",
       signature: `resident memory over ${o.maxRssMiB} MiB`,
       detail: `resident memory ${Math.round(rss / 1024)} MiB after the round (bound ${o.maxRssMiB} MiB)`,
+    };
+  }
+  const fds = target.openFds();
+  if (fds !== undefined && fds > o.maxOpenFds) {
+    return {
+      kind: "bloated",
+      signature: `open descriptors over ${o.maxOpenFds}`,
+      detail: `${fds} open file descriptors after the round, when every fuzz connection was closed (bound ${o.maxOpenFds})`,
     };
   }
   const stderr = target.stderr().slice(stderrFrom);

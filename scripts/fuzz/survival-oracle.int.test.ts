@@ -82,6 +82,14 @@ describe("the survival oracle", () => {
     assert.equal(only(report, "bloated").signature, "resident memory over 300 MiB");
   });
 
+  it("finds a server that leaks 64 file descriptors for every TRACE", async () => {
+    const report = await campaign(["h1", "h2"], fragile("--leak-on", "TRACE"), {
+      maxOpenFds: 300,
+      shrinkSeconds: 0,
+    });
+    assert.equal(only(report, "bloated").signature, "open descriptors over 300");
+  });
+
   it("reports a trace on stderr as a warning, traced to the request, not as a failure", async () => {
     const report = await campaign(["h1", "h2"], fragile("--complain-on", "OPTIONS"));
     const complaint = only(report, "complained");
