@@ -4,7 +4,7 @@
 // headers, and a body. The HTTP/1.1 and HTTP/2 grammars both start from a
 // call and then break the request in their own ways.
 import fc from "fast-check";
-import { byteString } from "./grammar-kit.js";
+import { backToNormal, byteString } from "./grammar-kit.js";
 import { type BodySpec, bodySpec, encodeBody, getQuery } from "./messages.js";
 import {
   type ContentTypeFamily,
@@ -64,6 +64,7 @@ const otherMethods = [
 
 /** Protocol headers and metadata with the values that matter to the server, valid and not. */
 const knownHeader: fc.Arbitrary<[string, string]> = fc.oneof(
+  backToNormal,
   fc.tuple(fc.constant("te"), fc.constantFrom("trailers", "gzip", "")),
   fc.tuple(fc.constant("connect-protocol-version"), fc.constantFrom("1", "2", "")),
   fc.tuple(
@@ -84,11 +85,15 @@ const knownHeader: fc.Arbitrary<[string, string]> = fc.oneof(
   fc.tuple(fc.constant("content-encoding"), fc.constantFrom("gzip", "br", "identity", "x")),
   fc.tuple(
     fc.constant("x-request-id"),
-    fc.oneof(fc.constantFrom("fuzz", "", "x".repeat(200)), byteString("ab", { maxLength: 8 })),
+    fc.oneof(
+      backToNormal,
+      fc.constantFrom("fuzz", "", "x".repeat(200)),
+      byteString("ab", { maxLength: 8 }),
+    ),
   ),
   fc.tuple(
     fc.constant("x-trace-bin"),
-    fc.oneof(fc.base64String({ maxLength: 12 }), byteString("A=", { maxLength: 8 })),
+    fc.oneof(backToNormal, fc.base64String({ maxLength: 12 }), byteString("A=", { maxLength: 8 })),
   ),
   fc.tuple(
     fc.constantFrom("x-user", "x-tenant", "authorization", "cookie", "user-agent"),
@@ -110,6 +115,7 @@ const knownHeader: fc.Arbitrary<[string, string]> = fc.oneof(
 /** A call spec for any route of a surface. */
 export const callSpec: fc.Arbitrary<CallSpec> = fc.record({
   route: fc.oneof(
+    backToNormal,
     { arbitrary: fc.record({ kind: fc.constant("rpc" as const), index: fc.nat(63) }), weight: 7 },
     {
       arbitrary: fc.record({ kind: fc.constant("static" as const), index: fc.nat(63) }),
@@ -121,6 +127,7 @@ export const callSpec: fc.Arbitrary<CallSpec> = fc.record({
     },
   ),
   method: fc.oneof(
+    backToNormal,
     { arbitrary: fc.nat(63), weight: 24 },
     { arbitrary: fc.constantFrom(...otherMethods), weight: 2 },
     { arbitrary: byteString("GETPOS", { minLength: 0, maxLength: 8 }), weight: 1 },
@@ -146,10 +153,12 @@ export const callSpec: fc.Arbitrary<CallSpec> = fc.record({
   ),
   body: bodySpec,
   headers: fc.oneof(
+    backToNormal,
     { arbitrary: fc.constant([]), weight: 2 },
     { arbitrary: fc.array(knownHeader, { minLength: 1, maxLength: 5 }), weight: 1 },
   ),
   query: fc.oneof(
+    backToNormal,
     { arbitrary: fc.constant("none" as const), weight: 3 },
     { arbitrary: fc.constantFrom("connect-json" as const, "connect-proto" as const), weight: 3 },
     { arbitrary: fc.record({ raw: byteString("a=b&%?#/", { maxLength: 16 }) }), weight: 1 },

@@ -5,6 +5,7 @@
 // fuzzer longer than its timing allows.
 import { connect } from "node:net";
 import fc from "fast-check";
+import { backToNormal } from "./grammar-kit.js";
 
 /** How a case's bytes go out. */
 export type Delivery =
@@ -23,6 +24,7 @@ export type Ending = "wait" | "end" | "close" | "reset";
 
 /** Deliveries: whole in most cases. */
 export const delivery: fc.Arbitrary<Delivery> = fc.oneof(
+  backToNormal,
   { arbitrary: fc.constant({ kind: "whole" as const }), weight: 8 },
   {
     arbitrary: fc.record({
@@ -43,6 +45,7 @@ export const delivery: fc.Arbitrary<Delivery> = fc.oneof(
 
 /** Endings: waiting for the answer in most cases. */
 export const ending: fc.Arbitrary<Ending> = fc.oneof(
+  backToNormal,
   { arbitrary: fc.constant("wait" as const), weight: 8 },
   { arbitrary: fc.constantFrom("end" as const, "close" as const, "reset" as const), weight: 1 },
 );

@@ -12,7 +12,7 @@
 import fc from "fast-check";
 import { type CallSpec, callOf, callSpec } from "./calls.js";
 import { type Delivery, delivery, type Ending, ending } from "./connection.js";
-import { byteString, latin1, rarely } from "./grammar-kit.js";
+import { backToNormal, byteString, latin1, oneAndSometimesMore, rarely } from "./grammar-kit.js";
 import type { ServerSurface } from "./routes.js";
 
 /** The request-target form (RFC 9112 §3.2). */
@@ -122,6 +122,7 @@ const oddAuthorities = [
 ];
 
 const authority = fc.oneof(
+  backToNormal,
   {
     arbitrary: fc.constantFrom("localhost", "127.0.0.1", "localhost:8080", "127.0.0.1:1"),
     weight: 3,
@@ -131,6 +132,7 @@ const authority = fc.oneof(
 );
 
 const targetForm: fc.Arbitrary<TargetForm> = fc.oneof(
+  backToNormal,
   { arbitrary: fc.constant({ form: "origin" as const }), weight: 24 },
   {
     arbitrary: fc.record({
@@ -145,8 +147,8 @@ const targetForm: fc.Arbitrary<TargetForm> = fc.oneof(
   {
     arbitrary: fc.record({
       form: fc.constant("mangled" as const),
-      prefix: fc.oneof(fc.constant(""), byteString("/.%?#", { maxLength: 6 })),
-      suffix: fc.oneof(fc.constant(""), byteString("/.%?#=&", { maxLength: 8 })),
+      prefix: fc.oneof(backToNormal, fc.constant(""), byteString("/.%?#", { maxLength: 6 })),
+      suffix: fc.oneof(backToNormal, fc.constant(""), byteString("/.%?#=&", { maxLength: 8 })),
       keepPath: fc.boolean(),
     }),
     weight: 2,
@@ -154,6 +156,7 @@ const targetForm: fc.Arbitrary<TargetForm> = fc.oneof(
 );
 
 const version = fc.oneof(
+  backToNormal,
   { arbitrary: fc.constant("HTTP/1.1"), weight: 30 },
   { arbitrary: fc.constant("HTTP/1.0"), weight: 6 },
   { arbitrary: fc.constant(undefined), weight: 1 },
@@ -176,6 +179,7 @@ const version = fc.oneof(
 );
 
 const hostForm: fc.Arbitrary<HostForm> = fc.oneof(
+  backToNormal,
   {
     arbitrary: fc.record({
       kind: fc.constant("valid" as const),
@@ -210,10 +214,12 @@ const weightyNames = [
 ];
 
 const extraHeader: fc.Arbitrary<[string, string]> = fc.oneof(
+  backToNormal,
   {
     arbitrary: fc.tuple(
       fc.constantFrom(...weightyNames),
       fc.oneof(
+        backToNormal,
         fc.constantFrom(
           "application/grpc",
           "application/json",
@@ -264,6 +270,7 @@ const extraHeader: fc.Arbitrary<[string, string]> = fc.oneof(
 );
 
 const extraHeaders = fc.oneof(
+  backToNormal,
   { arbitrary: fc.constant([]), weight: 8 },
   { arbitrary: fc.array(extraHeader, { minLength: 1, maxLength: 4 }), weight: 4 },
   // Many small fields: the count, not the size, is what is tested.
@@ -276,10 +283,12 @@ const extraHeaders = fc.oneof(
 );
 
 const framing: fc.Arbitrary<Framing> = fc.oneof(
+  backToNormal,
   {
     arbitrary: fc.record({
       kind: fc.constant("content-length" as const),
       delta: fc.oneof(
+        backToNormal,
         { arbitrary: fc.constant(0), weight: 16 },
         { arbitrary: fc.integer({ min: -8, max: 8 }), weight: 1 },
       ),
@@ -308,6 +317,7 @@ const framing: fc.Arbitrary<Framing> = fc.oneof(
     arbitrary: fc.record({
       kind: fc.constant("chunked" as const),
       te: fc.oneof(
+        backToNormal,
         { arbitrary: fc.constant("chunked"), weight: 6 },
         {
           arbitrary: fc.constantFrom(
@@ -326,6 +336,7 @@ const framing: fc.Arbitrary<Framing> = fc.oneof(
       alsoLength: rarely(fc.constantFrom("0", "3", "100"), 8),
       pieces: fc.integer({ min: 1, max: 4 }),
       size: fc.oneof(
+        backToNormal,
         { arbitrary: fc.constant("hex" as const), weight: 8 },
         {
           arbitrary: fc.constantFrom(
@@ -339,10 +350,12 @@ const framing: fc.Arbitrary<Framing> = fc.oneof(
         },
       ),
       extension: fc.oneof(
+        backToNormal,
         { arbitrary: fc.constant(""), weight: 8 },
         { arbitrary: fc.constantFrom(";a=b", ";", "; x", ";\u0000"), weight: 1 },
       ),
       end: fc.oneof(
+        backToNormal,
         { arbitrary: fc.constant("zero" as const), weight: 8 },
         {
           arbitrary: fc.constantFrom("missing" as const, "trailers" as const, "bad-crlf" as const),
@@ -364,10 +377,12 @@ export const http1Request: fc.Arbitrary<Http1Request> = fc.record({
   extraHeaders,
   framing,
   eol: fc.oneof(
+    backToNormal,
     { arbitrary: fc.constant("\r\n" as const), weight: 24 },
     { arbitrary: fc.constant("\n" as const), weight: 1 },
   ),
   space: fc.oneof(
+    backToNormal,
     { arbitrary: fc.constant(" " as const), weight: 24 },
     { arbitrary: fc.constantFrom("  " as const, "\t" as const), weight: 1 },
   ),
@@ -376,10 +391,7 @@ export const http1Request: fc.Arbitrary<Http1Request> = fc.record({
 /** One HTTP/1.x case: mostly one request, sometimes two or three pipelined. */
 export const http1Case: fc.Arbitrary<Http1Case> = fc.record({
   protocol: fc.constant("h1" as const),
-  requests: fc.oneof(
-    { arbitrary: fc.array(http1Request, { minLength: 1, maxLength: 1 }), weight: 6 },
-    { arbitrary: fc.array(http1Request, { minLength: 2, maxLength: 3 }), weight: 1 },
-  ),
+  requests: oneAndSometimesMore(http1Request, 7, 2),
   delivery,
   ending,
 });

@@ -15,7 +15,7 @@
 import fc from "fast-check";
 import { type CallSpec, callSpec } from "./calls.js";
 import { type Delivery, delivery, type Ending, ending } from "./connection.js";
-import { anyByte, byteString, rarely } from "./grammar-kit.js";
+import { anyByte, backToNormal, byteString, oneAndSometimesMore, rarely } from "./grammar-kit.js";
 import type { LiteralKind } from "./hpack.js";
 import { frameType, preface, setting } from "./http2-frames.js";
 
@@ -152,13 +152,14 @@ const oddAuthorities = [
 ];
 
 const oddValue = (typical: string, listed: readonly string[]) =>
-  fc.oneof(fc.constantFrom(...listed), byteString(typical, { maxLength: 10 }));
+  fc.oneof(backToNormal, fc.constantFrom(...listed), byteString(typical, { maxLength: 10 }));
 
 function pick<N extends string>(
   named: fc.Arbitrary<N>,
   odd: fc.Arbitrary<string>,
 ): fc.Arbitrary<Choice<N>> {
   return fc.oneof(
+    backToNormal,
     { arbitrary: named, weight: 30 },
     { arbitrary: fc.constantFrom<Choice<N>>("missing", "twice"), weight: 1 },
     { arbitrary: odd.map((value) => ({ value })), weight: 1 },
@@ -175,6 +176,7 @@ const pseudoSpec: fc.Arbitrary<PseudoSpec> = fc.record({
     oddValue("htps", ["", "ftp", "HTTP", "h\u0000"]),
   ),
   path: fc.oneof(
+    backToNormal,
     { arbitrary: fc.constant("call" as const), weight: 36 },
     {
       arbitrary: fc.constantFrom(
@@ -196,11 +198,13 @@ const pseudoSpec: fc.Arbitrary<PseudoSpec> = fc.record({
   ),
   authority: pick(fc.constant("valid" as const), oddValue("local:[]@", oddAuthorities)),
   host: fc.oneof(
+    backToNormal,
     { arbitrary: fc.constant("none" as const), weight: 16 },
     { arbitrary: fc.constant("same" as const), weight: 2 },
     { arbitrary: oddValue("local:[]@", oddAuthorities).map((value) => ({ value })), weight: 2 },
   ),
   extra: fc.oneof(
+    backToNormal,
     { arbitrary: fc.constant([]), weight: 24 },
     {
       arbitrary: fc.array(
@@ -214,12 +218,14 @@ const pseudoSpec: fc.Arbitrary<PseudoSpec> = fc.record({
     },
   ),
   order: fc.oneof(
+    backToNormal,
     { arbitrary: fc.constant("pseudo-first" as const), weight: 32 },
     { arbitrary: fc.constantFrom("regular-first" as const, "interleaved" as const), weight: 1 },
   ),
 });
 
 const extraField: fc.Arbitrary<[string, string]> = fc.oneof(
+  backToNormal,
   {
     arbitrary: fc.tuple(
       byteString("abcxyz-", { minLength: 0, maxLength: 10 }),
@@ -272,12 +278,14 @@ const extraField: fc.Arbitrary<[string, string]> = fc.oneof(
 );
 
 const rstCode = fc.oneof(
+  backToNormal,
   fc.constantFrom(0x0, 0x1, 0x2, 0x8, 0xb),
   fc.constant(0xffffffff),
   fc.nat(0xff),
 );
 
 const blockSpec: fc.Arbitrary<BlockSpec> = fc.oneof(
+  backToNormal,
   {
     arbitrary: fc.record({
       kind: fc.constant("hpack" as const),
@@ -301,6 +309,7 @@ const blockSpec: fc.Arbitrary<BlockSpec> = fc.oneof(
     arbitrary: fc.record({
       kind: fc.constant("raw" as const),
       bytes: fc.oneof(
+        backToNormal,
         fc.constantFrom(
           "\x80",
           "\xff\xff\xff\xff\x0f",
@@ -332,15 +341,18 @@ export const streamScript: fc.Arbitrary<StreamScript> = fc.record({
   call: callSpec,
   pseudo: pseudoSpec,
   nameCase: fc.oneof(
+    backToNormal,
     { arbitrary: fc.constant("lower" as const), weight: 32 },
     { arbitrary: fc.constant("upper" as const), weight: 1 },
   ),
   extraFields: fc.oneof(
+    backToNormal,
     { arbitrary: fc.constant([]), weight: 8 },
     { arbitrary: fc.array(extraField, { minLength: 1, maxLength: 3 }), weight: 1 },
   ),
   block: blockSpec,
   continuations: fc.oneof(
+    backToNormal,
     { arbitrary: fc.constant(0), weight: 8 },
     { arbitrary: fc.integer({ min: 1, max: 3 }), weight: 1 },
   ),
@@ -355,20 +367,24 @@ export const streamScript: fc.Arbitrary<StreamScript> = fc.record({
   ),
   data: fc.record({
     pieces: fc.oneof(
+      backToNormal,
       { arbitrary: fc.constant(1), weight: 6 },
       { arbitrary: fc.integer({ min: 2, max: 4 }), weight: 1 },
     ),
     end: fc.oneof(
+      backToNormal,
       { arbitrary: fc.constant("last" as const), weight: 12 },
       { arbitrary: fc.constantFrom("never" as const, "empty-frame" as const), weight: 1 },
     ),
     padLength: rarely(fc.constantFrom(0, 3, 255), 12),
   }),
   trailers: fc.oneof(
+    backToNormal,
     { arbitrary: fc.constant(false), weight: 16 },
     { arbitrary: fc.constant(true), weight: 1 },
   ),
   after: fc.oneof(
+    backToNormal,
     { arbitrary: fc.constant({ kind: "none" as const }), weight: 16 },
     {
       arbitrary: fc.record({
@@ -384,6 +400,7 @@ export const streamScript: fc.Arbitrary<StreamScript> = fc.record({
     },
   ),
   id: fc.oneof(
+    backToNormal,
     { arbitrary: fc.constant("next" as const), weight: 48 },
     {
       arbitrary: fc.constantFrom(
@@ -400,6 +417,7 @@ export const streamScript: fc.Arbitrary<StreamScript> = fc.record({
 
 /** SETTINGS entries: each identifier with its edge values, and identifiers that do not exist. */
 const settingEntry: fc.Arbitrary<[number, number]> = fc.oneof(
+  backToNormal,
   fc.tuple(fc.constant(setting.headerTableSize), fc.constantFrom(0, 1, 4096, 65_536, 0xffffffff)),
   fc.tuple(fc.constant(setting.enablePush), fc.constantFrom(0, 1, 2)),
   fc.tuple(fc.constant(setting.maxConcurrentStreams), fc.constantFrom(0, 1, 100, 0xffffffff)),
@@ -414,11 +432,16 @@ const settingEntry: fc.Arbitrary<[number, number]> = fc.oneof(
 );
 
 const extraFrame: fc.Arbitrary<ExtraFrame> = fc.oneof(
+  backToNormal,
   {
     arbitrary: fc.record({
       kind: fc.constant("ping" as const),
       ack: fc.boolean(),
-      data: fc.oneof(fc.constant("12345678"), fc.string({ unit: anyByte, maxLength: 12 })),
+      data: fc.oneof(
+        backToNormal,
+        fc.constant("12345678"),
+        fc.string({ unit: anyByte, maxLength: 12 }),
+      ),
     }),
     weight: 2,
   },
@@ -531,23 +554,29 @@ const extraFrame: fc.Arbitrary<ExtraFrame> = fc.oneof(
 export const http2Case: fc.Arbitrary<Http2Case> = fc.record({
   protocol: fc.constant("h2" as const),
   preface: fc.oneof(
+    backToNormal,
     { arbitrary: fc.constant("full" as const), weight: 40 },
     { arbitrary: fc.record({ cut: fc.integer({ min: 1, max: preface.length - 1 }) }), weight: 1 },
   ),
   settings: fc.oneof(
+    backToNormal,
     { arbitrary: fc.constant([]), weight: 16 },
     { arbitrary: fc.array(settingEntry, { minLength: 1, maxLength: 4 }), weight: 6 },
     { arbitrary: fc.constant("none" as const), weight: 1 },
   ),
   settingsAck: fc.oneof(
+    backToNormal,
     { arbitrary: fc.constant(false), weight: 15 },
     { arbitrary: fc.constant(true), weight: 1 },
   ),
   streams: fc.oneof(
-    { arbitrary: fc.array(streamScript, { minLength: 1, maxLength: 1 }), weight: 6 },
-    { arbitrary: fc.array(streamScript, { minLength: 0, maxLength: 3 }), weight: 1 },
+    backToNormal,
+    { arbitrary: oneAndSometimesMore(streamScript, 7, 2), weight: 30 },
+    // Only the connection's own frames, no request at all.
+    { arbitrary: fc.constant([]), weight: 1 },
   ),
   extras: fc.oneof(
+    backToNormal,
     { arbitrary: fc.constant([]), weight: 4 },
     {
       arbitrary: fc.array(fc.record({ at: fc.nat(1000), frame: extraFrame }), {

@@ -9,7 +9,7 @@ import { gzipSync } from "node:zlib";
 import { type DescMessage, fromJson, type JsonObject, toBinary } from "@bufbuild/protobuf";
 import { wireFormatOf } from "@hello-metadata/metadata/internal";
 import fc from "fast-check";
-import { anyByte, byteString } from "./grammar-kit.js";
+import { anyByte, backToNormal, byteString } from "./grammar-kit.js";
 import type { RpcRoute } from "./routes.js";
 
 /** One request message of each input type the server has, in proto JSON. */
@@ -22,12 +22,14 @@ export interface MessageSet {
 
 const typical = (values: number[], rare: number[]) =>
   fc.oneof(
+    backToNormal,
     { arbitrary: fc.constant(0), weight: 8 },
     { arbitrary: fc.constantFrom(...values), weight: 3 },
     { arbitrary: fc.constantFrom(...rare), weight: 1 },
   );
 
 const name = fc.oneof(
+  backToNormal,
   { arbitrary: fc.constantFrom("fuzz", "world"), weight: 6 },
   { arbitrary: fc.constant(""), weight: 1 },
   { arbitrary: fc.string({ unit: "grapheme", maxLength: 20 }), weight: 2 },
@@ -50,11 +52,13 @@ export const messageSet: fc.Arbitrary<MessageSet> = fc.record({
   }),
   health: fc.record({
     service: fc.oneof(
+      backToNormal,
       fc.constantFrom("", "hello.v1.HelloService", "nope"),
       byteString("abc.", { maxLength: 12 }),
     ),
   }),
   reflection: fc.oneof(
+    backToNormal,
     fc.record({ listServices: fc.constant("") }),
     fc.record({ fileContainingSymbol: fc.constantFrom("hello.v1.HelloService", "nope", "") }),
     fc.record({ fileByFilename: fc.constantFrom("hello/v1/hello.proto", "nope.proto", "") }),
@@ -133,6 +137,7 @@ export interface BodySpec {
 }
 
 const badJson = fc.oneof(
+  backToNormal,
   fc.constantFrom(
     "",
     "{",
@@ -163,6 +168,7 @@ const badJson = fc.oneof(
 
 /** Body flaws: none in about half of the cases, each other kind in a few percent. */
 export const bodyFlaw: fc.Arbitrary<BodyFlaw> = fc.oneof(
+  backToNormal,
   { arbitrary: fc.constant({ kind: "none" as const }), weight: 40 },
   { arbitrary: fc.constant({ kind: "empty" as const }), weight: 2 },
   {
@@ -207,18 +213,20 @@ const fine: EnvelopeFlaw = {
 
 /** Envelope flaws: none in most cases. */
 export const envelopeFlaw: fc.Arbitrary<EnvelopeFlaw> = fc.oneof(
+  backToNormal,
   { arbitrary: fc.constant(fine), weight: 6 },
   {
     arbitrary: fc.record({
-      flag: fc.oneof(fc.constant(0), fc.constantFrom(1, 2, 0x80, 0x81, 0x7f, 0xff)),
+      flag: fc.oneof(backToNormal, fc.constant(0), fc.constantFrom(1, 2, 0x80, 0x81, 0x7f, 0xff)),
       lengthDelta: fc.oneof(
+        backToNormal,
         fc.constant(0),
         fc.integer({ min: -6, max: 6 }),
         fc.constantFrom(1 << 20, 0x7fffffff, 0xffffffff),
       ),
-      extraMessages: fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 3 })),
+      extraMessages: fc.oneof(backToNormal, fc.constant(0), fc.integer({ min: 1, max: 3 })),
       endStream: fc.constantFrom("normal", "missing", "twice", "garbage"),
-      trailing: fc.oneof(fc.constant(""), fc.string({ unit: anyByte, maxLength: 6 })),
+      trailing: fc.oneof(backToNormal, fc.constant(""), fc.string({ unit: anyByte, maxLength: 6 })),
     }),
     weight: 2,
   },
@@ -226,6 +234,7 @@ export const envelopeFlaw: fc.Arbitrary<EnvelopeFlaw> = fc.oneof(
 
 /** Compression: none in most cases. */
 export const compression: fc.Arbitrary<Compression> = fc.oneof(
+  backToNormal,
   { arbitrary: fc.constant({ kind: "none" as const }), weight: 10 },
   {
     arbitrary: fc.record({
@@ -251,6 +260,7 @@ export const bodySpec: fc.Arbitrary<BodySpec> = fc.record({
   envelope: envelopeFlaw,
   compression,
   base64Noise: fc.oneof(
+    backToNormal,
     { arbitrary: fc.constant(""), weight: 8 },
     {
       arbitrary: fc.string({

@@ -28,18 +28,18 @@ function campaign(protocols: Protocol[], target: TargetSpec, more: Partial<Campa
     protocols,
     surface,
     target,
-    shrinkSeconds: 4,
+    shrinkSeconds: 2,
     sweepRoutes: false,
     stopAfterFindings: 1,
     ...more,
   });
 }
 
-/** The HTTP method of a case's first request or stream. */
-function methodOf(c: FuzzCase | undefined): string | undefined {
-  if (!c) return undefined;
-  const call = c.protocol === "h1" ? c.requests[0]?.call : c.streams[0]?.call;
-  return call && callOf(call, surface).method;
+/** The HTTP methods of a case's requests (pipelined ones too) or streams. */
+function methodsOf(c: FuzzCase | undefined): string[] {
+  if (!c) return [];
+  const calls = c.protocol === "h1" ? c.requests.map((r) => r.call) : c.streams.map((s) => s.call);
+  return calls.map((call) => callOf(call, surface).method);
 }
 
 function only(report: CampaignReport, kind: string) {
@@ -57,8 +57,8 @@ describe("the survival oracle", () => {
       );
       const died = only(report, "died");
       assert.match(died.signature, new RegExp(`^exit ${fragileExitCode}:`));
-      assert.equal(methodOf(died.original), "PUT", formatReport(report, surface));
-      assert.equal(methodOf(died.minimal), "PUT", "shrinking kept what kills it");
+      assert.ok(methodsOf(died.original).includes("PUT"), formatReport(report, surface));
+      assert.ok(methodsOf(died.minimal).includes("PUT"), "shrinking kept what kills it");
       assert.equal(died.minimal?.protocol, protocol);
       assert.match(formatReport(report, surface), /input \(case seed \d+; shrunk/);
     });
@@ -71,7 +71,7 @@ describe("the survival oracle", () => {
     });
     const wedged = only(report, "wedged");
     assert.match(wedged.signature, /^bystander: no answer within/);
-    assert.equal(methodOf(wedged.original), "DELETE");
+    assert.ok(methodsOf(wedged.original).includes("DELETE"), formatReport(report, surface));
   });
 
   it("finds a server that keeps 64 MiB for every PATCH", async () => {
@@ -94,7 +94,7 @@ describe("the survival oracle", () => {
     const report = await campaign(["h1", "h2"], fragile("--complain-on", "OPTIONS"));
     const complaint = only(report, "complained");
     assert.match(complaint.signature, /^Error: fragile: complaining about OPTIONS at /);
-    assert.equal(methodOf(complaint.original), "OPTIONS");
+    assert.ok(methodsOf(complaint.original).includes("OPTIONS"), formatReport(report, surface));
     assert.deepEqual(failures(report), []);
   });
 
