@@ -39,7 +39,7 @@ describe("survival under generated HTTP/1.1 and HTTP/2 input", () => {
       `the server did not survive:\n${text}`,
     );
     // A run that never reached the handlers would pass for the wrong reason.
-    assert.ok(report.cases >= 2_000, `only ${report.cases} cases in ${seconds} s`);
+    assert.ok(report.cases >= 1_500, `only ${report.cases} cases in ${seconds} s`);
     const protocols = [...report.coverage.calls.keys()].map((k) => k.split(" ")[0]);
     for (const p of ["connect", "grpc", "grpc-web"]) {
       assert.ok(protocols.includes(p), `no ${p} call reached a handler:\n${text}`);

@@ -1,31 +1,21 @@
 // A fuzz campaign: rounds of generated cases against the server under
-// fuzz, the survival oracle after each round, and what happens when it
-// fails — the server is restarted, the round's cases are replayed one by
-// one to find the one that did it, and at the end each distinct finding's
-// input is shrunk (fast-check's shrinker, replaying every candidate against
-// a live server) and swept across every route to show which paths it kills.
+// fuzz (kept alive by the lab), the survival oracle after each round, and
+// what happens when it fails — the server is replaced, the round's cases
+// are replayed one by one to find the one that did it, and at the end each
+// distinct failure's input is shrunk and swept across every route.
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import fc from "fast-check";
 import { bystanderRequestId } from "./bystander.js";
-import type { RoutePick } from "./calls.js";
 import type { Timing } from "./connection.js";
 import { type Coverage, countAnswer, countLoggedCalls, createCoverage } from "./coverage.js";
-import {
-  caseArbitrary,
-  caseLabel,
-  caseOfSeed,
-  caseSeed,
-  drawParameters,
-  type FuzzCase,
-  type Protocol,
-  sendCase,
-  withRoute,
-} from "./fuzz-case.js";
-import { checkSurvival, type OracleOptions, type Verdict, type VerdictKind } from "./oracle.js";
+import { createFindings, type Finding, type Findings } from "./findings.js";
+import { caseArbitrary, caseOfSeed, caseSeed, type Protocol, sendCase } from "./fuzz-case.js";
+import { createLab, isFailure, type Lab } from "./lab.js";
+import { shrinkFinding, sweepRoutes } from "./minimize.js";
+import type { Verdict } from "./oracle.js";
 import type { ServerSurface } from "./routes.js";
-import { builtServer, startTarget, type Target, type TargetSpec } from "./target.js";
+import { builtServer, type TargetSpec } from "./target.js";
 
 /** What a campaign runs, and its bounds. */
 export interface CampaignOptions {
@@ -70,35 +60,6 @@ export interface CampaignOptions {
   readonly log?: (line: string) => void;
 }
 
-/** One route of a sweep and what the finding's input did there. */
-export interface SweepResult {
-  readonly label: string;
-  readonly kind: VerdictKind;
-  /** The same signature as the finding (not just the same kind). */
-  readonly same: boolean;
-}
-
-/** A distinct failure (or complaint): one kind and signature, however often it was seen. */
-export interface Finding {
-  readonly kind: Exclude<VerdictKind, "survived">;
-  readonly signature: string;
-  /** The first occurrence's stderr, bystander reason or memory. */
-  readonly detail: string;
-  /** Rounds in which the oracle saw it. */
-  occurrences: number;
-  /** The routes of the cases it was traced to. */
-  readonly routes: Map<string, number>;
-  /** The first case it was traced to, and its seed; undefined when no single case reproduced it. */
-  caseSeed: number | undefined;
-  original: FuzzCase | undefined;
-  /** The shrunk input (the original when shrinking was skipped or found nothing smaller). */
-  minimal: FuzzCase | undefined;
-  shrinkSteps: number;
-  /** Case seeds of the first round it was seen in and not traced to one case. */
-  untraced: readonly number[] | undefined;
-  sweep: readonly SweepResult[];
-}
-
 /** What a campaign did and found. */
 export interface CampaignReport {
   readonly seed: number;
@@ -140,237 +101,174 @@ async function pool<T>(
   await Promise.all(Array.from({ length: Math.min(n, items.length) }, worker));
 }
 
-const fatal = (k: VerdictKind) => k === "died" || k === "wedged" || k === "bloated";
+/** What the parts of a run share. */
+interface Run {
+  readonly o: CampaignOptions;
+  readonly lab: Lab;
+  readonly findings: Findings;
+  readonly coverage: Coverage;
+  readonly arbitrary: ReturnType<typeof caseArbitrary>;
+  readonly timing: Timing;
+  readonly log: (line: string) => void;
+}
 
-/** Runs a campaign; resolves with its report (it throws only when the server cannot be started). */
-export async function runCampaign(o: CampaignOptions): Promise<CampaignReport> {
-  const dir = o.dir ?? mkdtempSync(join(tmpdir(), "survival-"));
-  const spec = o.target ?? builtServer;
-  const arbitrary = caseArbitrary(o.protocols);
-  const timing = o.timing ?? { quietMs: 20, maxMs: 120 };
-  const oracle: OracleOptions = {
-    bystanderTimeoutMs: o.bystanderTimeoutMs ?? 2_000,
-    maxRssMiB: o.maxRssMiB ?? 768,
-    maxOpenFds: o.maxOpenFds ?? 2_048,
-  };
-  const concurrency = o.concurrency ?? 16;
-  const maxRound = o.roundSize ?? 64;
-  const attributeLimit = o.attributeLimit ?? 5;
-  const log = o.log ?? (() => {});
-  const coverage = createCoverage();
-  const findings = new Map<string, Finding>();
-  const logFiles: string[] = [];
-  let target: Target | undefined;
-  let launched = 0;
-  let restarts = -1;
-
-  // A spare server waits, started in advance, so that a death costs no
-  // start-up time: the replays and the shrinking kill the server often.
-  let spare: Promise<Target> | undefined;
-  const launch = (): Promise<Target> => {
-    launched++;
-    const t = startTarget(spec, dir, `server-${launched}.log`);
-    void t.then((started) => logFiles.push(started.logFile)).catch(() => {});
-    return t;
-  };
-  const start = async (): Promise<Target> => {
-    const t = await (spare ?? launch());
-    restarts++;
-    spare = launch();
-    target = t;
-    return t;
-  };
-  const live = async (): Promise<Target> =>
-    target && target.exitStatus() === undefined ? target : start();
-  const restart = async (): Promise<Target> => {
-    await target?.kill();
-    return start();
-  };
-
-  /** One case alone on a live server, then the oracle; restarts the server after a failure. */
-  const probe = async (c: FuzzCase): Promise<Verdict> => {
-    const t = await live();
-    const from = t.stderr().length;
-    await sendCase(c, o.surface, t.port, timing);
-    const v = await checkSurvival(t, from, oracle);
-    if (fatal(v.kind)) await restart();
-    return v;
-  };
-
-  /** The finding for a verdict's kind and signature, new or known; counts one more occurrence. */
-  const seen = (v: Verdict): Finding => {
-    const key = `${v.kind}\u0000${v.signature}`;
-    const known = findings.get(key);
-    if (known) {
-      known.occurrences++;
-      return known;
+/**
+ * Replays a failed round's cases alone, in order, until one reproduces `v`
+ * (at most `attributeLimit` cases per finding are traced; past that a
+ * repeat is only counted). Other failures met on the way become findings
+ * of their own.
+ */
+async function attribute(run: Run, v: Verdict, suspects: readonly number[]): Promise<void> {
+  const { findings, lab } = run;
+  const finding = findings.seen(v);
+  if (v.kind === "bloated" || findings.tracedCount(finding) >= (run.o.attributeLimit ?? 5)) return;
+  for (const seed of suspects) {
+    const c = caseOfSeed(run.arbitrary, seed);
+    const r = await lab.probe(c);
+    if (r.kind === v.kind && r.signature === v.signature) {
+      findings.traced(finding, seed, c);
+      return;
     }
-    const finding: Finding = {
-      kind: v.kind as Finding["kind"],
-      signature: v.signature,
-      detail: v.detail,
-      occurrences: 1,
-      routes: new Map(),
-      caseSeed: undefined,
-      original: undefined,
-      minimal: undefined,
-      shrinkSteps: 0,
-      untraced: undefined,
-      sweep: [],
-    };
-    findings.set(key, finding);
-    log(`new finding: ${v.kind}: ${v.signature}`);
-    return finding;
-  };
+    if (r.kind !== "survived") findings.traced(findings.seen(r), seed, c);
+  }
+  finding.untraced ??= suspects;
+}
 
-  const traced = (f: Finding, seed: number, c: FuzzCase) => {
-    const label = caseLabel(c, o.surface);
-    f.routes.set(label, (f.routes.get(label) ?? 0) + 1);
-    if (f.caseSeed === undefined) {
-      f.caseSeed = seed;
-      f.original = c;
-    }
-  };
+/** How the rounds went. */
+interface Rounds {
+  readonly cases: number;
+  readonly ms: number;
+  /** Cases in, and time spent on, the rounds the server survived. */
+  readonly survivedCases: number;
+  readonly survivedMs: number;
+}
 
-  /** Replays a failed round's cases alone, in order, until one reproduces `v`. */
-  const attribute = async (v: Verdict, suspects: readonly number[]): Promise<void> => {
-    const finding = seen(v);
-    const tracedSoFar = [...finding.routes.values()].reduce((a, b) => a + b, 0);
-    if (v.kind === "bloated" || tracedSoFar >= attributeLimit) return;
-    for (const seed of suspects) {
-      const c = caseOfSeed(arbitrary, seed);
-      const r = await probe(c);
-      if (r.kind === v.kind && r.signature === v.signature) {
-        traced(finding, seed, c);
-        return;
-      }
-      if (r.kind !== "survived") {
-        // Another failure, traced on the way: a finding of its own.
-        traced(seen(r), seed, c);
-      }
-    }
-    finding.untraced ??= suspects;
-  };
-
+/**
+ * Generates and sends rounds of cases until the time, the case count or
+ * the finding count is reached, with the oracle after each round; a round
+ * starts small and doubles while the server survives (up to `roundSize`),
+ * and halves after a failure, so that finding the culprit stays cheap.
+ */
+async function fuzzRounds(run: Run): Promise<Rounds> {
+  const { o, lab, findings } = run;
   const t0 = performance.now();
   const deadline = t0 + o.seconds * 1_000;
+  const maxRound = o.roundSize ?? 64;
   const maxCases = o.maxCases ?? Number.POSITIVE_INFINITY;
+  const stopAfter = o.stopAfterFindings ?? Number.POSITIVE_INFINITY;
   let cases = 0;
   let survivedCases = 0;
   let survivedMs = 0;
   let roundSize = Math.min(16, maxRound);
   let previous: number[] = [];
   let lastLog = t0;
-  await start();
-  if (o.replay !== undefined) {
-    const c = caseOfSeed(arbitrary, o.replay);
-    cases = 1;
-    const v = await probe(c);
-    if (v.kind !== "survived") traced(seen(v), o.replay, c);
-  }
-  while (
-    o.replay === undefined &&
-    performance.now() < deadline &&
-    cases < maxCases &&
-    findings.size < (o.stopAfterFindings ?? Number.POSITIVE_INFINITY)
-  ) {
-    const t = await live();
+  while (performance.now() < deadline && cases < maxCases && findings.size() < stopAfter) {
+    const t = await lab.live();
     const from = t.stderr().length;
     const roundStart = performance.now();
     const n = Math.min(roundSize, maxCases - cases);
     const seeds = Array.from({ length: n }, (_, k) => caseSeed(o.seed, cases + k));
     cases += n;
-    await pool(seeds, concurrency, async (seed) => {
-      const c = caseOfSeed(arbitrary, seed);
-      const e = await sendCase(c, o.surface, t.port, timing);
-      countAnswer(coverage, c, e);
+    await pool(seeds, o.concurrency ?? 16, async (seed) => {
+      const c = caseOfSeed(run.arbitrary, seed);
+      countAnswer(run.coverage, c, await sendCase(c, o.surface, t.port, run.timing));
     });
-    const v = await checkSurvival(t, from, oracle);
+    const v = await lab.check(t, from);
     if (v.kind === "survived") {
       survivedCases += n;
       survivedMs += performance.now() - roundStart;
       previous = seeds;
       roundSize = Math.min(maxRound, roundSize * 2);
     } else {
-      if (fatal(v.kind)) await restart();
-      await attribute(v, [...seeds, ...previous]);
+      if (isFailure(v.kind)) await lab.restart();
+      // A crash may come a little after the case that caused it: the round before is a suspect too.
+      await attribute(run, v, [...seeds, ...previous]);
       previous = [];
       roundSize = Math.max(4, Math.floor(roundSize / 2));
     }
     const now = performance.now();
     if (now - lastLog > 5_000) {
       lastLog = now;
-      log(
-        `${((now - t0) / 1000).toFixed(1)} s: ${cases} cases (${Math.round(cases / ((now - t0) / 1000))}/s), ${findings.size} findings, ${restarts} restarts`,
+      const rate = Math.round(cases / ((now - t0) / 1000));
+      run.log(
+        `${((now - t0) / 1000).toFixed(1)} s: ${cases} cases (${rate}/s), ${findings.size()} findings, ${lab.restarts()} restarts`,
       );
     }
   }
-  const fuzzMs = performance.now() - t0;
+  return { cases, ms: performance.now() - t0, survivedCases, survivedMs };
+}
 
-  const s0 = performance.now();
-  for (const f of findings.values()) {
-    // Complaints keep the input they were traced to: shrinking is for failures.
-    if (f.original === undefined || f.caseSeed === undefined) continue;
-    f.minimal = f.original;
-    if (f.kind === "complained") continue;
-    if ((o.shrinkSeconds ?? 20) > 0) await shrink(f, f.caseSeed, (o.shrinkSeconds ?? 20) * 1_000);
-    if (o.sweepRoutes ?? true) f.sweep = await sweep(f.minimal, f, (o.shrinkSeconds ?? 20) * 1_000);
-  }
-  const shrinkMs = performance.now() - s0;
+/** Runs only the case `seed`; a failure becomes a finding traced to it. */
+async function replayOne(run: Run, seed: number): Promise<Rounds> {
+  const t0 = performance.now();
+  const c = caseOfSeed(run.arbitrary, seed);
+  const v = await run.lab.probe(c);
+  if (v.kind !== "survived") run.findings.traced(run.findings.seen(v), seed, c);
+  return { cases: 1, ms: performance.now() - t0, survivedCases: 0, survivedMs: 0 };
+}
 
-  async function shrink(f: Finding, seed: number, budgetMs: number): Promise<void> {
-    const until = performance.now() + budgetMs;
-    const result = await fc.check(
-      fc.asyncProperty(arbitrary, async (c) => {
-        if (performance.now() > until) return true;
-        const r = await probe(c);
-        return !(r.kind === f.kind && r.signature === f.signature);
-      }),
-      { ...drawParameters, seed, numRuns: 1 },
-    );
-    const smallest = result.counterexample?.[0];
-    if (result.failed && smallest) {
-      f.minimal = smallest;
-      f.shrinkSteps = result.numShrinks;
+/** Shrinks and sweeps every failure (complaints keep the input they were traced to). */
+async function minimizeAll(run: Run): Promise<void> {
+  const budgetMs = (run.o.shrinkSeconds ?? 20) * 1_000;
+  for (const f of run.findings.all().filter((f) => f.kind !== "complained")) {
+    if (budgetMs > 0) {
+      await shrinkFinding(f, run.arbitrary, run.lab, budgetMs);
+      run.log(`shrunk ${f.kind} (${f.signature.slice(0, 60)}…) in ${f.shrinkSteps} steps`);
     }
-    log(`shrunk ${f.kind} (${f.signature.slice(0, 60)}…) in ${result.numShrinks} steps`);
+    if (run.o.sweepRoutes ?? true) f.sweep = await sweepRoutes(f, run.o.surface, run.lab, budgetMs);
   }
+}
 
-  /** The finding's input on each route in turn, for at most `budgetMs` (the rest are left out). */
-  async function sweep(c: FuzzCase, f: Finding, budgetMs: number): Promise<SweepResult[]> {
-    const until = performance.now() + budgetMs;
-    const picks: RoutePick[] = [
-      ...o.surface.rpcs.map((_, index) => ({ kind: "rpc" as const, index })),
-      { kind: "static", index: 0 },
-      { kind: "unknown", index: 0 },
-    ];
-    const out: SweepResult[] = [];
-    for (const pick of picks) {
-      if (performance.now() > until) break;
-      const moved = withRoute(c, pick, o.surface);
-      const r = await probe(moved);
-      out.push({
-        label: caseLabel(moved, o.surface),
-        kind: r.kind,
-        same: r.kind === f.kind && r.signature === f.signature,
-      });
-    }
-    return out;
+/**
+ * Runs a campaign and resolves with its report. It throws only when the
+ * server cannot be started; every server it started is gone when it settles.
+ */
+export async function runCampaign(o: CampaignOptions): Promise<CampaignReport> {
+  const timing = o.timing ?? { quietMs: 20, maxMs: 120 };
+  const lab = createLab({
+    spec: o.target ?? builtServer,
+    dir: o.dir ?? mkdtempSync(join(tmpdir(), "survival-")),
+    surface: o.surface,
+    timing,
+    oracle: {
+      bystanderTimeoutMs: o.bystanderTimeoutMs ?? 2_000,
+      maxRssMiB: o.maxRssMiB ?? 768,
+      maxOpenFds: o.maxOpenFds ?? 2_048,
+    },
+  });
+  const log = o.log ?? (() => {});
+  const run: Run = {
+    o,
+    lab,
+    findings: createFindings(o.surface, log),
+    coverage: createCoverage(),
+    arbitrary: caseArbitrary(o.protocols),
+    timing,
+    log,
+  };
+  let rounds: Rounds;
+  let shrinkMs: number;
+  try {
+    await lab.live();
+    rounds = o.replay === undefined ? await fuzzRounds(run) : await replayOne(run, o.replay);
+    const s0 = performance.now();
+    await minimizeAll(run);
+    shrinkMs = performance.now() - s0;
+  } finally {
+    await lab.close();
   }
-
-  await target?.kill();
-  await (await spare)?.kill();
-  for (const file of logFiles) countLoggedCalls(coverage, file, bystanderRequestId);
+  for (const file of lab.logFiles()) countLoggedCalls(run.coverage, file, bystanderRequestId);
   return {
     seed: o.seed,
     protocols: o.protocols,
-    cases,
-    fuzzMs,
-    casesPerSecond: cases / (fuzzMs / 1000),
-    survivedRoundsCasesPerSecond: survivedMs > 0 ? survivedCases / (survivedMs / 1000) : 0,
+    cases: rounds.cases,
+    fuzzMs: rounds.ms,
+    casesPerSecond: rounds.ms > 0 ? rounds.cases / (rounds.ms / 1000) : 0,
+    survivedRoundsCasesPerSecond:
+      rounds.survivedMs > 0 ? rounds.survivedCases / (rounds.survivedMs / 1000) : 0,
     shrinkMs,
-    restarts,
-    findings: [...findings.values()],
-    coverage,
+    restarts: lab.restarts(),
+    findings: run.findings.all(),
+    coverage: run.coverage,
   };
 }

@@ -1,8 +1,9 @@
 // A campaign's report as text: the rate, each distinct finding with the
 // input that causes it (shrunk, readable and in hex, with the command that
 // replays it) and the routes it kills, and what the run reached.
-import type { CampaignReport, Finding } from "./campaign.js";
+import type { CampaignReport } from "./campaign.js";
 import { formatTally } from "./coverage.js";
+import type { Finding } from "./findings.js";
 import { caseBytes, describeCase } from "./fuzz-case.js";
 import type { ServerSurface } from "./routes.js";
 
