@@ -225,7 +225,9 @@ async function minimizeAll(run: Run): Promise<void> {
  */
 export async function runCampaign(o: CampaignOptions): Promise<CampaignReport> {
   const timing = o.timing ?? { quietMs: 20, maxMs: 120 };
+  const log = o.log ?? (() => {});
   const lab = createLab({
+    log,
     spec: o.target ?? builtServer,
     dir: o.dir ?? mkdtempSync(join(tmpdir(), "survival-")),
     surface: o.surface,
@@ -236,7 +238,6 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignReport> {
       maxOpenFds: o.maxOpenFds ?? 2_048,
     },
   });
-  const log = o.log ?? (() => {});
   const run: Run = {
     o,
     lab,

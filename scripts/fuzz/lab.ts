@@ -17,6 +17,8 @@ export interface LabOptions {
   readonly surface: ServerSurface;
   readonly timing: Timing;
   readonly oracle: OracleOptions;
+  /** Hears of servers that did not start. */
+  readonly log?: (line: string) => void;
 }
 
 /** A live server under fuzz, replaced whenever it fails. */
@@ -55,12 +57,25 @@ export function createLab(o: LabOptions): Lab {
     void t.then((started) => logFiles.push(started.logFile)).catch(() => {});
     return t;
   };
+  // A server that fails to start (the machine is shared; something may kill
+  // it) is started again, twice at most, before the run gives up.
   const next = async (): Promise<Target> => {
-    const t = await (spare ?? launch());
-    switches++;
-    spare = launch();
-    current = t;
-    return t;
+    for (let attempt = 1; ; attempt++) {
+      const pending = spare ?? launch();
+      spare = undefined;
+      try {
+        const t = await pending;
+        switches++;
+        spare = launch();
+        current = t;
+        return t;
+      } catch (e) {
+        if (attempt >= 3) throw e;
+        o.log?.(
+          `a server did not start (${(e as Error).message.split("\n")[0]}); starting another`,
+        );
+      }
+    }
   };
   const live = async (): Promise<Target> =>
     current && current.exitStatus() === undefined ? current : next();

@@ -89,8 +89,10 @@ export async function startServerProcess(o: ServerProcessOptions): Promise<LoadS
   while (url === undefined) {
     const m = /listening on (http:\/\/\S+)/.exec(await readFile(logFile, "utf8"));
     if (m?.[1]) url = m[1];
-    else if (gone) throw new Error(`server exited before listening: ${stderr}`);
-    else if (Date.now() > deadline) {
+    else if (gone) {
+      const how = child.signalCode ? `signal ${child.signalCode}` : `code ${child.exitCode}`;
+      throw new Error(`server exited (${how}) before listening: ${stderr}`);
+    } else if (Date.now() > deadline) {
       child.kill("SIGKILL");
       throw new Error(`server did not start in 30 s: ${stderr}`);
     } else await new Promise((r) => setTimeout(r, 50));
