@@ -22,6 +22,12 @@ export interface ServerProcessOptions {
    * `dist/server/main.js`) under plain node.
    */
   readonly entry?: string;
+  /**
+   * Any other program that takes `--port` and `--host` and prints
+   * "listening on URL" (its file and leading arguments), instead of an
+   * entry under node; the fuzzer's fragile test server is one.
+   */
+  readonly command?: readonly string[];
   /** Arguments after {@link listenFlags}, e.g. `["--downstream", url]`. */
   readonly args?: readonly string[];
   /** Variables set on top of this process's environment, e.g. `{ LOG_LEVEL: "warn" }`. */
@@ -95,13 +101,12 @@ export interface ServerProcess {
  */
 export function serverCommand(o: ServerProcessOptions = {}): string[] {
   const entry = o.entry ?? "server/main.ts";
-  const node = [
+  const program = o.command ?? [
     process.execPath,
     ...(entry.endsWith(".ts") ? ["--import", "tsx"] : []),
     entry,
-    ...listenFlags,
-    ...(o.args ?? []),
   ];
+  const node = [...program, ...listenFlags, ...(o.args ?? [])];
   return o.cpu === undefined ? node : ["taskset", "-c", String(o.cpu), ...node];
 }
 
@@ -119,7 +124,7 @@ export function serverCommandLine(o: ServerProcessOptions = {}): string {
  * `timeoutMs` (then it is killed).
  */
 export async function startServerProcess(o: ServerProcessOptions = {}): Promise<ServerProcess> {
-  const name = o.name ?? o.entry ?? "server/main.ts";
+  const name = o.name ?? o.command?.join(" ") ?? o.entry ?? "server/main.ts";
   const [file, ...args] = serverCommand(o);
   const stdoutFd = o.logFile === undefined ? undefined : openSync(o.logFile, "w");
   const child = spawn(file as string, args, {

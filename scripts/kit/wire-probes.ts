@@ -78,7 +78,8 @@ export interface H2Result {
 
 /**
  * Sends one HTTP/2 request with exactly `headers` (Node's client lets CR, LF,
- * NUL and non-ASCII values through) over `session` or a new connection.
+ * NUL and non-ASCII values through) over `session` or a new connection
+ * (from `localAddress`, when given).
  * `endBody: false` leaves the request body open.
  */
 export function h2Request(
@@ -89,9 +90,20 @@ export function h2Request(
     session,
     endBody = true,
     timeoutMs = 5_000,
-  }: { session?: http2.ClientHttp2Session; endBody?: boolean; timeoutMs?: number } = {},
+    localAddress,
+  }: {
+    session?: http2.ClientHttp2Session;
+    endBody?: boolean;
+    timeoutMs?: number;
+    /** Connect from this loopback address (127.0.0.2, …), to stand for another client. */
+    localAddress?: string;
+  } = {},
 ): Promise<H2Result> {
-  const own = session ?? http2.connect(url).on("error", () => {});
+  const own =
+    session ??
+    http2
+      .connect(url, localAddress ? { createConnection: () => fromAddress(url, localAddress) } : {})
+      .on("error", () => {});
   return new Promise((resolve) => {
     const req = own.request({ ":method": "POST", ...headers });
     const chunks: Buffer[] = [];
@@ -124,6 +136,12 @@ export function h2Request(
     if (body !== "") req.write(body);
     if (endBody) req.end();
   });
+}
+
+/** A TCP connection to `url`'s host and port from `localAddress`. */
+function fromAddress(url: string, localAddress: string) {
+  const { hostname, port } = new URL(url);
+  return connect({ host: hostname, port: Number(port), localAddress });
 }
 
 /** A gRPC length-prefixed message: flag byte, big-endian length, payload. */

@@ -1,7 +1,7 @@
 import * as http2 from "node:http2";
 import type { NodeAdapter } from "./adapter.js";
 import type { ClientBudget } from "./client-budget.js";
-import type { EngineLog } from "./engine-log.js";
+import { type EngineLog, errorField } from "./engine-log.js";
 import type { FlowBudget } from "./flow-budget.js";
 import type { ServerLimits } from "./limits.js";
 import { watchSession } from "./session-watch.js";
@@ -78,8 +78,18 @@ export function createHttp2Server(
         refuseHeaders(stream, headers, limits.maxHeaderBytes);
         return;
       }
-      if (!parts.adapter.handleStream(stream, headers, client)) {
+      if (parts.adapter.handleStream(stream, headers, client)) return;
+      // Node's compatibility layer throws at once on a stream the client has
+      // already reset (ERR_HTTP2_INVALID_STREAM from writeContinue, for one):
+      // such a stream has nothing left to answer.
+      if (stream.destroyed || stream.closed) return;
+      try {
         h2Compat.emit("stream", stream, headers, flags, rawHeaders);
+      } catch (e) {
+        if (!stream.destroyed) stream.close(http2.constants.NGHTTP2_INTERNAL_ERROR);
+        if ((e as NodeJS.ErrnoException).code !== "ERR_HTTP2_INVALID_STREAM") {
+          parts.log.error({ error: errorField(e) }, "the HTTP/2 compatibility layer failed");
+        }
       }
     },
   );
