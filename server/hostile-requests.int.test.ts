@@ -9,6 +9,13 @@ import * as http2 from "node:http2";
 import { after, before, describe, it } from "node:test";
 import { create, toBinary } from "@bufbuild/protobuf";
 import { SayHelloRequestSchema } from "../gen/hello/v1/hello_pb.js";
+import { encodeHeaderBlock } from "../scripts/fuzz/hpack.js";
+import {
+  headersFrame,
+  preface,
+  rstStreamFrame,
+  settingsFrame,
+} from "../scripts/fuzz/http2-frames.js";
 import { type ServerProcess, startServerProcess } from "../scripts/kit/server-process.js";
 import { grpcFrame, h2Request, rawHttp1 } from "../scripts/kit/wire-probes.js";
 
@@ -40,6 +47,10 @@ async function survives(): Promise<void> {
   );
   assert.equal(res.grpcStatus, 0, `a bystander call: ${JSON.stringify(res)}`);
   assert.doesNotMatch(server.stderr(), /\n\s+at /, "no stack trace on stderr");
+  const lastResort = server.logs.filter((l) =>
+    /^(uncaught exception|unhandled rejection)$/.test(String(l.msg)),
+  );
+  assert.deepEqual(lastResort, [], "nothing reached the process's last-resort handlers");
 }
 
 const json = ["Content-Type: application/json"];
@@ -192,6 +203,27 @@ const rows: Row[] = [
       ]);
       assert.doesNotMatch(connect.text, /deadline_exceeded/);
       assert.doesNotMatch(server.stderr(), /TimeoutOverflowWarning/);
+    },
+  },
+  {
+    name: "HTTP/2 expect: 100-continue on a path that is no RPC, reset in the same write → not fatal",
+    check: async () => {
+      // Found by the survival fuzzer: Node's compatibility layer threw
+      // ERR_HTTP2_INVALID_STREAM from inside the stream listener.
+      const block = encodeHeaderBlock([
+        { name: ":method", value: "POST" },
+        { name: ":path", value: "/x" },
+        { name: ":scheme", value: "http" },
+        { name: ":authority", value: "x" },
+        { name: "expect", value: "100-continue" },
+      ]);
+      const bytes = Buffer.concat([
+        preface,
+        settingsFrame([]),
+        headersFrame(1, block),
+        rstStreamFrame(1, http2.constants.NGHTTP2_CANCEL),
+      ]);
+      await rawHttp1(server.url, [bytes], { waitMs: 300 });
     },
   },
   {
