@@ -159,13 +159,14 @@ export function createHelloService(options: HelloServiceOptions): ServiceImpl<ty
           `delay_ms must be at most ${maxStreamDelayMs}, got ${req.delayMs}`,
         );
         const failCode = statusCode(req.failCode);
+        const incoming = fromIncomingContext(ctx.values) ?? new MD();
         await sleep(req.delayMs, ctx.signal);
         for (let i = 1; i <= count; i++) {
           if (i > 1) await sleep(interval, ctx.signal);
           yield {
             message: `Hello, ${req.name} (${i}/${count})`,
             index: i,
-            keysSet: i === 1 ? keysSet : undefined,
+            ...(i === 1 ? { received: entries(incoming), keysSet } : {}),
           };
         }
         if (failCode !== undefined) throw failure(failCode);
