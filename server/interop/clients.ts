@@ -6,7 +6,7 @@
 import { execFile } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { create, fromBinary, fromJson, type JsonValue, toBinary } from "@bufbuild/protobuf";
-import { Code, ConnectError, createClient } from "@connectrpc/connect";
+import { Code, ConnectError, type ContextValues, createClient } from "@connectrpc/connect";
 import { createNodeHttpClient, Http2SessionManager } from "@connectrpc/connect-node";
 import * as grpc from "@grpc/grpc-js";
 import {
@@ -97,6 +97,22 @@ export function headerLines(call: Pick<InteropCall, "text" | "binary">): string[
     ...Object.entries(call.text).map(([k, v]) => `${k}: ${v}`),
     ...Object.entries(call.binary).map(([k, v]) => `${k}: ${encodeStandardBase64(v)}`),
   ];
+}
+
+/** The metadata of a call, as the library's outgoing context (text values, then binary). */
+export function outgoingContextOf(call: Pick<InteropCall, "text" | "binary">): ContextValues {
+  const kv: (string | Uint8Array)[] = [];
+  for (const [k, v] of Object.entries(call.text)) kv.push(k, v);
+  for (const [k, v] of Object.entries(call.binary)) kv.push(k, v);
+  return appendToOutgoingContext(undefined, ...kv);
+}
+
+/** The metadata of a call, as grpc-js's `Metadata` (binary values as Buffers). */
+export function grpcMetadataOf(call: Pick<InteropCall, "text" | "binary">): grpc.Metadata {
+  const md = new grpc.Metadata();
+  for (const [k, v] of Object.entries(call.text)) md.add(k, v);
+  for (const [k, v] of Object.entries(call.binary)) md.add(k, Buffer.from(v));
+  return md;
 }
 
 /** Appends `value` to `key`'s list in `map`. */
@@ -334,13 +350,10 @@ export function parseBufVerbose(
  * `metadata` event, trailers from its `status` event.
  */
 export const grpcJs: InteropClient = async (baseUrl, call) => {
-  const md = new grpc.Metadata();
-  for (const [k, v] of Object.entries(call.text)) md.add(k, v);
-  for (const [k, v] of Object.entries(call.binary)) md.add(k, Buffer.from(v));
   const result = await sayHelloWithGrpcJs(
     new URL(baseUrl).host,
     { name: call.name, failCode: call.failCode ?? 0, delayMs: call.delayMs ?? 0 },
-    md,
+    grpcMetadataOf(call),
   );
   return {
     code: result.code,
@@ -414,10 +427,7 @@ export function connectNode(
           : createNodeHttpClient({ httpVersion: "1.1" }),
       }),
     );
-    const kv: (string | Uint8Array)[] = [];
-    for (const [k, v] of Object.entries(call.text)) kv.push(k, v);
-    for (const [k, v] of Object.entries(call.binary)) kv.push(k, v);
-    const ctx = appendToOutgoingContext(undefined, ...kv);
+    const ctx = outgoingContextOf(call);
     const h = new MD();
     const t = new MD();
     try {

@@ -16,7 +16,6 @@ import { createWritableIterable } from "@connectrpc/connect/protocol";
 import { createNodeHttpClient, Http2SessionManager } from "@connectrpc/connect-node";
 import * as grpc from "@grpc/grpc-js";
 import {
-  appendToOutgoingContext,
   callOptions,
   createMetadataTransport,
   header,
@@ -27,8 +26,10 @@ import { HelloService } from "../../gen/hello/v1/hello_pb.js";
 import {
   bufErrorMessage,
   debianPython,
+  grpcMetadataOf,
   headerLines,
   mdToMap,
+  outgoingContextOf,
   parseBufVerbose,
   root,
   run,
@@ -62,9 +63,7 @@ function pathOf(method: StreamMethod): string {
  */
 export const grpcJsStream: StreamClient = async (baseUrl, call) => {
   const client = new grpc.Client(new URL(baseUrl).host, grpc.credentials.createInsecure());
-  const md = new grpc.Metadata();
-  for (const [k, v] of Object.entries(call.text)) md.add(k, v);
-  for (const [k, v] of Object.entries(call.binary)) md.add(k, Buffer.from(v));
+  const md = grpcMetadataOf(call);
   const options = { deadline: Date.now() + (call.timeoutMs ?? defaultTimeoutMs) };
   const pass = (b: Buffer) => b;
   const path = pathOf(call.method);
@@ -179,16 +178,9 @@ async function connectStream<I extends DescMessage, O extends DescMessage>(
   call: StreamCall,
 ): Promise<StreamSeen> {
   const requests = encodeRequests(call).map((b) => fromBinary(method.input, b));
-  const kv: (string | Uint8Array)[] = [];
-  for (const [k, v] of Object.entries(call.text)) kv.push(k, v);
-  for (const [k, v] of Object.entries(call.binary)) kv.push(k, v);
   const h = new MD();
   const t = new MD();
-  const { contextValues } = callOptions(
-    appendToOutgoingContext(undefined, ...kv),
-    header(h),
-    trailer(t),
-  );
+  const { contextValues } = callOptions(outgoingContextOf(call), header(h), trailer(t));
   const controller = new AbortController();
   const input = createWritableIterable<MessageShape<I>>();
   const rec = createRecorder();
