@@ -1,5 +1,5 @@
-import { expect, test } from "@playwright/test";
-import { cell, fillRow, send, wireRow } from "./inspector.js";
+import { expect, type Page, test } from "@playwright/test";
+import { cell, fillRow, protocolLabels, send, wireRow } from "./inspector.js";
 import { apiUrl } from "./urls.js";
 
 const streams = [
@@ -77,4 +77,60 @@ test("a stream that fails ends with its trailers and the error, after its messag
   await expect(page.locator('[data-detail="hello.v1.MetadataKeys"]')).toHaveCount(1);
   await expect(cell(page, "trailer", "processing-ms")).toHaveText(/^\d/);
   await expect(cell(page, "header", "response-time")).toHaveText(/Z$/);
+});
+
+/** The stream log as the page shows it: each event's kind and its "+N ms". */
+async function eventLog(page: Page): Promise<{ kind: string; at: number }[]> {
+  return page.locator("#events li").evaluateAll((items) =>
+    items.map((li) => ({
+      kind: (li as HTMLElement).dataset.event ?? "",
+      at: Number(/\+(\d+) ms/.exec(li.textContent ?? "")?.[1]),
+    })),
+  );
+}
+
+// sendHeader sends now: the server's headers reach connect-web at once, the
+// first message the delay later.
+for (const protocol of protocolLabels) {
+  test(`${protocol} SayHelloStream with a 1500 ms delay: headers at once, the first message 1500 ms later`, async ({
+    page,
+  }) => {
+    await page.goto(`${apiUrl()}/`);
+    await page.getByLabel(protocol, { exact: true }).check();
+    await page.getByLabel("SayHelloStream (server streaming)").check();
+    await page.getByLabel("Name").fill("Early");
+    await page.getByLabel("Messages (1–100)").fill("1");
+    await page.getByLabel("Delay (ms)").fill("1500");
+    await page.locator("#send").click();
+
+    // The headers are on the page while the greeting is still a second away.
+    await expect(page.locator('#events li[data-event="headers"]')).toHaveCount(1, {
+      timeout: 1_000,
+    });
+    await expect(cell(page, "header", "response-time")).toHaveText(/Z$/);
+    await expect(page.locator('#events li[data-event="message"]')).toHaveCount(0);
+
+    await expect(page.locator("#status")).toHaveAttribute("data-state", "ok", { timeout: 10_000 });
+    const log = await eventLog(page);
+    expect(log.map((e) => e.kind)).toEqual(["headers", "message", "trailers"]);
+    const [headers, first] = log.map((e) => e.at);
+    console.log(`${protocol}: headers at +${headers} ms, first message at +${first} ms`);
+    expect(headers).toBeLessThan(500);
+    expect((first ?? 0) - (headers ?? 0)).toBeGreaterThanOrEqual(1400);
+  });
+}
+
+test("SayHelloAll and SayHelloChat are offered disabled, saying why a browser cannot call them", async ({
+  page,
+}) => {
+  await page.goto(`${apiUrl()}/`);
+  for (const method of ["SayHelloAll (client streaming)", "SayHelloChat (bidirectional)"]) {
+    const choice = page.getByLabel(method);
+    await expect(choice).toBeDisabled();
+    await expect(choice).toHaveAccessibleDescription(
+      /stream their requests, which a browser cannot do/,
+    );
+  }
+  await expect(page.locator("#no-request-streams")).toBeVisible();
+  await expect(page.locator("#send")).toHaveText("SayHello");
 });

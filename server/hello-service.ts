@@ -17,8 +17,10 @@ import {
   type MetadataEntry,
   type MetadataKeys,
   MetadataKeysSchema,
+  type SayHelloAllResponse,
   type SayHelloResponse,
 } from "../gen/hello/v1/hello_pb.js";
+import { sleep, untilAborted } from "./call-waits.js";
 import type { Downstream } from "./downstream.js";
 import type { HopBudget } from "./hop-budget.js";
 import {
@@ -68,7 +70,8 @@ function copyInto(target: Headers, md: MD): void {
     for (const v of vs) if (typeof v === "string") target.append(k, v);
 }
 
-const { maxHops, maxDelayMs, maxStreamCount, maxStreamIntervalMs } = limits;
+const { maxHops, maxDelayMs, maxStreamCount, maxStreamIntervalMs, maxStreamDelayMs, maxAllNames } =
+  limits;
 
 /** The keys this server sets on every response, derived from the one declaration. */
 const keysSet: MetadataKeys = create(MetadataKeysSchema, {
@@ -139,6 +142,10 @@ export function createHelloService(options: HelloServiceOptions): ServiceImpl<ty
     async *sayHelloStream(req, ctx) {
       const started = performance.now();
       try {
+        // Headers go out now, before any check or message, as
+        // grpc.SendHeader sends them: a caller sees them at once, and an
+        // error below still carries them.
+        sendHeader(ctx, responseHeaders(options));
         requireName(req.name);
         const count = req.count === 0 ? 3 : req.count;
         const interval = req.intervalMs === 0 ? 200 : req.intervalMs;
@@ -147,18 +154,72 @@ export function createHelloService(options: HelloServiceOptions): ServiceImpl<ty
           interval <= maxStreamIntervalMs,
           `interval_ms must be at most ${maxStreamIntervalMs}, got ${interval}`,
         );
+        check(
+          req.delayMs <= maxStreamDelayMs,
+          `delay_ms must be at most ${maxStreamDelayMs}, got ${req.delayMs}`,
+        );
         const failCode = statusCode(req.failCode);
-        // Headers go before the first message, as grpc.SendHeader does.
-        sendHeader(ctx, responseHeaders(options));
+        const incoming = fromIncomingContext(ctx.values) ?? new MD();
+        await sleep(req.delayMs, ctx.signal);
         for (let i = 1; i <= count; i++) {
           if (i > 1) await sleep(interval, ctx.signal);
           yield {
             message: `Hello, ${req.name} (${i}/${count})`,
             index: i,
-            keysSet: i === 1 ? keysSet : undefined,
+            ...(i === 1 ? { received: entries(incoming), keysSet } : {}),
           };
         }
         if (failCode !== undefined) throw failure(failCode);
+      } finally {
+        setTrailer(ctx, processingTime(started));
+      }
+    },
+
+    async sayHelloAll(requests, ctx) {
+      const started = performance.now();
+      try {
+        sendHeader(ctx, responseHeaders(options));
+        const incoming = fromIncomingContext(ctx.values) ?? new MD();
+        const names: string[] = [];
+        let failCode: Code | undefined;
+        for await (const req of untilAborted(requests, ctx.signal)) {
+          requireName(req.name);
+          check(names.length < maxAllNames, `at most ${maxAllNames} names per call`);
+          names.push(req.name);
+          failCode ??= statusCode(req.failCode);
+        }
+        check(names.length > 0, "no names: send at least one request message");
+        if (failCode !== undefined) throw failure(failCode);
+        const res: SayHelloAllResponse = {
+          $typeName: "hello.v1.SayHelloAllResponse",
+          message: `Hello, ${names.join(", ")}`,
+          count: names.length,
+          received: entries(incoming),
+          keysSet,
+        };
+        return res;
+      } finally {
+        setTrailer(ctx, processingTime(started));
+      }
+    },
+
+    async *sayHelloChat(requests, ctx) {
+      const started = performance.now();
+      try {
+        sendHeader(ctx, responseHeaders(options));
+        const incoming = fromIncomingContext(ctx.values) ?? new MD();
+        let index = 0;
+        for await (const req of untilAborted(requests, ctx.signal)) {
+          requireName(req.name);
+          const failCode = statusCode(req.failCode);
+          index++;
+          yield {
+            message: `Hello, ${req.name}`,
+            index,
+            ...(index === 1 ? { received: entries(incoming), keysSet } : {}),
+          };
+          if (failCode !== undefined) throw failure(failCode);
+        }
       } finally {
         setTrailer(ctx, processingTime(started));
       }
@@ -211,24 +272,4 @@ function failure(code: Code): ConnectError {
   return new ConnectError(`failing as asked with ${Code[code]}`, code, undefined, [
     { desc: MetadataKeysSchema, value: keysSet },
   ]);
-}
-
-/** Waits `ms`, or less when `signal` aborts (then rejects with its reason). */
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  if (ms <= 0) return Promise.resolve();
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) {
-      reject(ConnectError.from(signal.reason));
-      return;
-    }
-    const timer = setTimeout(() => {
-      signal.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(ConnectError.from(signal.reason));
-    };
-    signal.addEventListener("abort", onAbort, { once: true });
-  });
 }

@@ -85,6 +85,10 @@ export const limits = {
   maxStreamCount: 100,
   /** `SayHelloStreamRequest.interval_ms`; past it, `InvalidArgument`. */
   maxStreamIntervalMs: 10_000,
+  /** `SayHelloStreamRequest.delay_ms` (the wait after the headers); past it, `InvalidArgument`. */
+  maxStreamDelayMs: 60_000,
+  /** Request messages one SayHelloAll call may send (the handler keeps every name); past it, `InvalidArgument`. */
+  maxAllNames: 100,
 } satisfies ServerLimits & Record<string, number>;
 
 /** The limits a server can be started with (tests shorten the timeouts). */

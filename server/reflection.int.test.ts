@@ -60,6 +60,8 @@ describe("buf curl, schema from reflection (no --schema)", () => {
       "grpc.reflection.v1.ServerReflection/ServerReflectionInfo",
       "grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo",
       "hello.v1.HelloService/SayHello",
+      "hello.v1.HelloService/SayHelloAll",
+      "hello.v1.HelloService/SayHelloChat",
       "hello.v1.HelloService/SayHelloStream",
     ]);
   });
@@ -124,6 +126,20 @@ describe("python grpcio (server/interop/python_reflection.py)", () => {
           input: "hello.v1.SayHelloStreamRequest",
           output: "hello.v1.SayHelloStreamResponse",
           clientStreaming: false,
+          serverStreaming: true,
+        },
+        {
+          name: "SayHelloAll",
+          input: "hello.v1.SayHelloAllRequest",
+          output: "hello.v1.SayHelloAllResponse",
+          clientStreaming: true,
+          serverStreaming: false,
+        },
+        {
+          name: "SayHelloChat",
+          input: "hello.v1.SayHelloChatRequest",
+          output: "hello.v1.SayHelloChatResponse",
+          clientStreaming: true,
           serverStreaming: true,
         },
       ]);
@@ -195,7 +211,7 @@ describe("the reflection protocol, request by request", () => {
     assert.ok(equals(FileDescriptorProtoSchema, file, file_hello_v1_hello.proto));
     assert.deepEqual(
       file.service[0]?.method.map((m) => m.name),
-      ["SayHello", "SayHelloStream"],
+      ["SayHello", "SayHelloStream", "SayHelloAll", "SayHelloChat"],
     );
   });
 

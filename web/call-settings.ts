@@ -8,7 +8,10 @@ export interface CallSettings {
   readonly name: string;
   /** SayHello: further servers to call first (the server allows 0-8). */
   readonly hops: number;
-  /** SayHello: how long the last hop waits before answering. */
+  /**
+   * SayHello: how long the last hop waits before answering. SayHelloStream:
+   * how long after the headers the first message comes.
+   */
   readonly delayMs: number;
   /** SayHelloStream: how many messages, and how far apart. */
   readonly count: number;

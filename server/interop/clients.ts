@@ -6,7 +6,7 @@
 import { execFile } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { create, fromBinary, fromJson, type JsonValue, toBinary } from "@bufbuild/protobuf";
-import { Code, ConnectError, createClient } from "@connectrpc/connect";
+import { Code, ConnectError, type ContextValues, createClient } from "@connectrpc/connect";
 import { createNodeHttpClient, Http2SessionManager } from "@connectrpc/connect-node";
 import * as grpc from "@grpc/grpc-js";
 import {
@@ -28,13 +28,16 @@ import { rpcPath } from "../../scripts/kit/rpc-path.js";
 import { curl } from "../testing.js";
 import { metadataToJson, sayHelloWithGrpcJs } from "./grpc-js-client.js";
 
-const root = fileURLToPath(new URL("../..", import.meta.url));
+/** The repository root: the clients run there (buf finds `proto/`, python its modules). */
+export const root = fileURLToPath(new URL("../..", import.meta.url));
 
 /** One SayHello call: the request, and the metadata to send with it. */
 export interface InteropCall {
   readonly name: string;
   /** When set, the server fails the call with this gRPC code. */
   readonly failCode?: number;
+  /** SayHelloRequest.delay_ms: the server waits this long before it answers. */
+  readonly delayMs?: number;
   /** Text metadata: each entry is sent as one `key: value`. */
   readonly text: Readonly<Record<string, string>>;
   /** Binary metadata (`-bin` keys), sent as the bytes. */
@@ -45,6 +48,11 @@ export interface InteropCall {
 export interface Seen {
   /** The status code; 0 (OK) on success. gRPC and Connect number them alike. */
   readonly code: number;
+  /**
+   * The error message as the client hands it to its user (grpc-message
+   * decoded, or the Connect error's `message`); "" on success.
+   */
+  readonly statusMessage: string;
   /** The response, on success. */
   readonly response?: { readonly message: string; readonly received: readonly Entry[] };
   /** Response headers the client read, keys lowercased, values in order. */
@@ -66,32 +74,57 @@ export type InteropClient = (baseUrl: string, call: InteropCall) => Promise<Seen
 const path = rpcPath(HelloService.method.sayHello);
 
 function requestJson(call: InteropCall): string {
-  return JSON.stringify({ name: call.name, ...(call.failCode ? { failCode: call.failCode } : {}) });
+  return JSON.stringify({
+    name: call.name,
+    ...(call.failCode ? { failCode: call.failCode } : {}),
+    ...(call.delayMs ? { delayMs: call.delayMs } : {}),
+  });
 }
 
 function requestBinary(call: InteropCall): Uint8Array {
   return toBinary(
     SayHelloRequestSchema,
-    create(SayHelloRequestSchema, { name: call.name, failCode: call.failCode ?? 0 }),
+    create(SayHelloRequestSchema, {
+      name: call.name,
+      failCode: call.failCode ?? 0,
+      delayMs: call.delayMs ?? 0,
+    }),
   );
 }
 
 /** `key: value` lines for header flags; binary values as padded base64. */
-function headerLines(call: InteropCall): string[] {
+export function headerLines(call: Pick<InteropCall, "text" | "binary">): string[] {
   return [
     ...Object.entries(call.text).map(([k, v]) => `${k}: ${v}`),
     ...Object.entries(call.binary).map(([k, v]) => `${k}: ${encodeStandardBase64(v)}`),
   ];
 }
 
-function addTo(map: Map<string, string[]>, key: string, value: string): void {
+/** The metadata of a call, as the library's outgoing context (text values, then binary). */
+export function outgoingContextOf(call: Pick<InteropCall, "text" | "binary">): ContextValues {
+  const kv: (string | Uint8Array)[] = [];
+  for (const [k, v] of Object.entries(call.text)) kv.push(k, v);
+  for (const [k, v] of Object.entries(call.binary)) kv.push(k, v);
+  return appendToOutgoingContext(undefined, ...kv);
+}
+
+/** The metadata of a call, as grpc-js's `Metadata` (binary values as Buffers). */
+export function grpcMetadataOf(call: Pick<InteropCall, "text" | "binary">): grpc.Metadata {
+  const md = new grpc.Metadata();
+  for (const [k, v] of Object.entries(call.text)) md.add(k, v);
+  for (const [k, v] of Object.entries(call.binary)) md.add(k, Buffer.from(v));
+  return md;
+}
+
+/** Appends `value` to `key`'s list in `map`. */
+export function addTo(map: Map<string, string[]>, key: string, value: string): void {
   const list = map.get(key) ?? [];
   list.push(value);
   map.set(key, list);
 }
 
 /** Connect's error code names (`not_found`) as numbers. */
-function connectCode(name: unknown): number {
+export function connectCode(name: unknown): number {
   const camel = String(name).replace(/(^|_)([a-z])/g, (_, _u, c: string) => c.toUpperCase());
   const code = Code[camel as keyof typeof Code];
   if (code === undefined) throw new Error(`not a Connect error code: ${JSON.stringify(name)}`);
@@ -108,7 +141,7 @@ function responseFromJson(json: JsonValue): NonNullable<Seen["response"]> {
  * output, and rejects only when it could not run or finish (missing
  * binary, killed by the 20 s timeout).
  */
-function run(
+export function run(
   file: string,
   args: string[],
 ): Promise<{ exitCode: number; stdout: string; stderr: string }> {
@@ -175,7 +208,13 @@ export function curlConnect(options: CurlConnectOptions): InteropClient {
       else addTo(headers, key, value);
     });
     if (res.status !== 200) {
-      return { code: connectCode(JSON.parse(res.body.toString()).code), headers, trailers };
+      const error = JSON.parse(res.body.toString()) as { code?: unknown; message?: unknown };
+      return {
+        code: connectCode(error.code),
+        statusMessage: String(error.message ?? ""),
+        headers,
+        trailers,
+      };
     }
     const response =
       res.headers.get("content-type") === "application/proto"
@@ -183,6 +222,7 @@ export function curlConnect(options: CurlConnectOptions): InteropClient {
         : responseFromJson(JSON.parse(res.body.toString()));
     return {
       code: 0,
+      statusMessage: "",
       response: { message: response.message, received: response.received },
       headers,
       trailers,
@@ -230,19 +270,44 @@ export function bufCurl(options: BufCurlOptions): InteropClient {
     for (const [key, value] of wire.trailers) addTo(trailers, key, value);
     if (exitCode !== 0) {
       // buf prints the error on stderr; the exit status carries the code.
-      return { code: exitCode >> 3, headers, trailers };
+      return { code: exitCode >> 3, statusMessage: bufErrorMessage(stderr), headers, trailers };
     }
-    return { code: 0, response: responseFromJson(JSON.parse(stdout)), headers, trailers };
+    return {
+      code: 0,
+      statusMessage: "",
+      response: responseFromJson(JSON.parse(stdout)),
+      headers,
+      trailers,
+    };
   };
+}
+
+/**
+ * The error message `buf curl` prints last on stderr, as a JSON object
+ * (`{"code": "...", "message": "..."}`) after its `buf:` log lines.
+ */
+export function bufErrorMessage(stderr: string): string {
+  const printed = stderr
+    .split("\n")
+    .filter((l) => !l.startsWith("buf: "))
+    .join("\n");
+  const start = printed.lastIndexOf("\n{");
+  const json = printed.slice(start < 0 ? printed.indexOf("{") : start + 1).trim();
+  try {
+    return String((JSON.parse(json) as { message?: unknown }).message ?? "");
+  } catch {
+    throw new Error(`buf curl printed no error object on stderr:\n${stderr.slice(-2000)}`);
+  }
 }
 
 /**
  * Reads `buf curl -v`'s log of the call to `requestPath` (with reflection
  * the log also holds the reflection stream): after the `< (#n) HTTP/…`
  * status line, `< (#n) Name: value` lines up to the first blank `< (#n)`
- * line are headers, later ones trailers. Keys lowercased, in order.
+ * line are headers, later ones trailers (Connect streaming's end-of-stream
+ * metadata, `< (#n) [*] Name: value`, too). Keys lowercased, in order.
  */
-function parseBufVerbose(
+export function parseBufVerbose(
   log: string,
   requestPath: string,
 ): { headers: [string, string][]; trailers: [string, string][] } {
@@ -266,11 +331,13 @@ function parseBufVerbose(
       state = "after";
       continue;
     }
-    const i = text.indexOf(":");
+    // Connect streaming: the end-of-stream message's metadata is marked "[*]".
+    const field = text.startsWith("[*] ") ? text.slice(4) : text;
+    const i = field.indexOf(":");
     if (i <= 0) continue;
     const entry: [string, string] = [
-      text.slice(0, i).trim().toLowerCase(),
-      text.slice(i + 1).trim(),
+      field.slice(0, i).trim().toLowerCase(),
+      field.slice(i + 1).trim(),
     ];
     (state === "headers" ? headers : trailers).push(entry);
   }
@@ -284,16 +351,14 @@ function parseBufVerbose(
  * `metadata` event, trailers from its `status` event.
  */
 export const grpcJs: InteropClient = async (baseUrl, call) => {
-  const md = new grpc.Metadata();
-  for (const [k, v] of Object.entries(call.text)) md.add(k, v);
-  for (const [k, v] of Object.entries(call.binary)) md.add(k, Buffer.from(v));
   const result = await sayHelloWithGrpcJs(
     new URL(baseUrl).host,
-    { name: call.name, failCode: call.failCode ?? 0 },
-    md,
+    { name: call.name, failCode: call.failCode ?? 0, delayMs: call.delayMs ?? 0 },
+    grpcMetadataOf(call),
   );
   return {
     code: result.code,
+    statusMessage: result.details,
     ...(result.response
       ? { response: { message: result.response.message, received: result.response.received } }
       : {}),
@@ -314,6 +379,7 @@ export const debianPython = "/usr/bin/python3";
 export const pythonGrpcio: InteropClient = async (baseUrl, call) => {
   const args = ["server/interop/python_client.py", new URL(baseUrl).host, call.name];
   if (call.failCode) args.push("--fail-code", String(call.failCode));
+  if (call.delayMs) args.push("--delay-ms", String(call.delayMs));
   for (const line of headerLines(call)) args.push("-H", line);
   const { exitCode, stdout, stderr } = await run(debianPython, args);
   if (exitCode !== 0 && exitCode !== 1) {
@@ -321,6 +387,7 @@ export const pythonGrpcio: InteropClient = async (baseUrl, call) => {
   }
   const out = JSON.parse(stdout) as {
     code: string;
+    details: string;
     headers: Record<string, string[]>;
     trailers: Record<string, string[]>;
     response_base64?: string;
@@ -333,6 +400,7 @@ export const pythonGrpcio: InteropClient = async (baseUrl, call) => {
       : fromBinary(SayHelloResponseSchema, Buffer.from(out.response_base64, "base64"));
   return {
     code,
+    statusMessage: out.details,
     ...(response ? { response: { message: response.message, received: response.received } } : {}),
     headers: new Map(Object.entries(out.headers)),
     trailers: new Map(Object.entries(out.trailers)),
@@ -360,33 +428,37 @@ export function connectNode(
           : createNodeHttpClient({ httpVersion: "1.1" }),
       }),
     );
-    const kv: (string | Uint8Array)[] = [];
-    for (const [k, v] of Object.entries(call.text)) kv.push(k, v);
-    for (const [k, v] of Object.entries(call.binary)) kv.push(k, v);
-    const ctx = appendToOutgoingContext(undefined, ...kv);
+    const ctx = outgoingContextOf(call);
     const h = new MD();
     const t = new MD();
     try {
       const res = await client.sayHello(
-        { name: call.name, failCode: call.failCode ?? 0 },
+        { name: call.name, failCode: call.failCode ?? 0, delayMs: call.delayMs ?? 0 },
         { ...callOptions(ctx, header(h), trailer(t)), timeoutMs: 10_000 },
       );
       return {
         code: 0,
+        statusMessage: "",
         response: { message: res.message, received: res.received },
         headers: mdToMap(h),
         trailers: mdToMap(t),
       };
     } catch (e) {
       if (!(e instanceof ConnectError)) throw e;
-      return { code: e.code, headers: mdToMap(h), trailers: mdToMap(t) };
+      return {
+        code: e.code,
+        statusMessage: e.rawMessage,
+        headers: mdToMap(h),
+        trailers: mdToMap(t),
+      };
     } finally {
       sessions?.abort();
     }
   };
 }
 
-function mdToMap(md: MD): Map<string, string[]> {
+/** An MD as the matrix compares metadata: binary values as standard base64. */
+export function mdToMap(md: MD): Map<string, string[]> {
   return new Map(
     md
       .entries()

@@ -34,6 +34,14 @@ export interface GrpcJsResult {
 
 const method = rpcPath(HelloService.method.sayHello);
 
+/** How {@link sayHelloWithGrpcJs} calls. */
+export interface GrpcJsCallOptions {
+  /** The call's deadline, from now; default 10 s. */
+  readonly timeoutMs?: number;
+  /** grpc-js channel options (`grpc.default_compression_algorithm`, say). */
+  readonly channel?: grpc.ChannelOptions;
+}
+
 /**
  * Calls SayHello on `address` (host:port, plaintext HTTP/2) with grpc-js's
  * generic client: no generated grpc-js code, protobuf-es serializers.
@@ -44,9 +52,9 @@ export function sayHelloWithGrpcJs(
   address: string,
   request: MessageInitShape<typeof SayHelloRequestSchema>,
   metadata: grpc.Metadata,
-  timeoutMs = 10_000,
+  { timeoutMs = 10_000, channel }: GrpcJsCallOptions = {},
 ): Promise<GrpcJsResult> {
-  const client = new grpc.Client(address, grpc.credentials.createInsecure());
+  const client = new grpc.Client(address, grpc.credentials.createInsecure(), channel);
   return new Promise<GrpcJsResult>((resolve) => {
     let headers = new grpc.Metadata();
     let response: SayHelloResponse | undefined;

@@ -2,15 +2,16 @@
 """Calls hello.v1.HelloService/SayHello with Debian's python3-grpcio.
 
 usage: /usr/bin/python3 server/interop/python_client.py ADDRESS NAME
-           [--fail-code N] [-H 'key: value' ...] [--timeout SECONDS]
+           [--fail-code N] [--delay-ms N] [-H 'key: value' ...] [--timeout SECONDS]
 
 ADDRESS is host:port (for example localhost:8080). Each -H adds request
 metadata; a key ending in -bin takes its value as standard base64 (padded
 or not) and sends those bytes. --fail-code asks the server to fail with
-that gRPC status code (SayHelloRequest.fail_code).
+that gRPC status code (SayHelloRequest.fail_code), --delay-ms to wait
+before it answers (SayHelloRequest.delay_ms).
 
 It needs no generated stubs: the request (field 1 name, field 3
-fail_code) is encoded by hand and sent with grpcio's generic
+fail_code, field 4 delay_ms) is encoded by hand and sent with grpcio's generic
 channel.unary_unary. It prints one JSON object on stdout:
 
   code, details       the gRPC status ("OK", "NOT_FOUND", ...) and message
@@ -39,10 +40,12 @@ from require_grpc import require_grpc
 METHOD = "/hello.v1.HelloService/SayHello"
 
 
-def encode_request(name: str, fail_code: int) -> bytes:
+def encode_request(name: str, fail_code: int, delay_ms: int = 0) -> bytes:
     out = protowire.field_string(1, name)
     if fail_code:
         out += protowire.field_varint(3, fail_code)
+    if delay_ms:
+        out += protowire.field_varint(4, delay_ms)
     return out
 
 
@@ -99,6 +102,7 @@ def main() -> int:
     parser.add_argument("address", help="host:port, for example localhost:8080")
     parser.add_argument("name", help="the name to greet")
     parser.add_argument("--fail-code", type=int, default=0, help="ask the server to fail with this code")
+    parser.add_argument("--delay-ms", type=int, default=0, help="ask the server to wait before it answers")
     parser.add_argument(
         "-H", "--header", type=parse_header, action="append", default=[], help="request metadata 'key: value'"
     )
@@ -115,7 +119,7 @@ def main() -> int:
             request_serializer=lambda b: b,
             response_deserializer=lambda b: b,
         )
-        request = encode_request(args.name, args.fail_code)
+        request = encode_request(args.name, args.fail_code, args.delay_ms)
         try:
             response, call = say_hello.with_call(request, metadata=args.header, timeout=args.timeout)
         except grpc.RpcError as error:

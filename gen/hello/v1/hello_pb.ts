@@ -10,7 +10,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file hello/v1/hello.proto.
  */
 export const file_hello_v1_hello: GenFile = /*@__PURE__*/
-  fileDesc("ChRoZWxsby92MS9oZWxsby5wcm90bxIIaGVsbG8udjEiUgoPU2F5SGVsbG9SZXF1ZXN0EgwKBG5hbWUYASABKAkSDAoEaG9wcxgCIAEoDRIRCglmYWlsX2NvZGUYAyABKA0SEAoIZGVsYXlfbXMYBCABKA0imwEKEFNheUhlbGxvUmVzcG9uc2USDwoHbWVzc2FnZRgBIAEoCRIpCghyZWNlaXZlZBgCIAMoCzIXLmhlbGxvLnYxLk1ldGFkYXRhRW50cnkSIQoEaG9wcxgDIAMoCzITLmhlbGxvLnYxLkhvcFJlcG9ydBIoCghrZXlzX3NldBgEIAEoCzIWLmhlbGxvLnYxLk1ldGFkYXRhS2V5cyIsCg1NZXRhZGF0YUVudHJ5EgsKA2tleRgBIAEoCRIOCgZ2YWx1ZXMYAiADKAkijQEKCUhvcFJlcG9ydBINCgVpbmRleBgBIAEoDRIpCghyZWNlaXZlZBgCIAMoCzIXLmhlbGxvLnYxLk1ldGFkYXRhRW50cnkSDwoHZHJvcHBlZBgDIAMoCRIYCgtkZWFkbGluZV9tcxgEIAEoA0gAiAEBEgsKA3ZpYRgFIAEoCUIOCgxfZGVhZGxpbmVfbXMiLwoMTWV0YWRhdGFLZXlzEg4KBmhlYWRlchgBIAMoCRIPCgd0cmFpbGVyGAIgAygJIlwKFVNheUhlbGxvU3RyZWFtUmVxdWVzdBIMCgRuYW1lGAEgASgJEg0KBWNvdW50GAIgASgNEhMKC2ludGVydmFsX21zGAMgASgNEhEKCWZhaWxfY29kZRgEIAEoDSJiChZTYXlIZWxsb1N0cmVhbVJlc3BvbnNlEg8KB21lc3NhZ2UYASABKAkSDQoFaW5kZXgYAiABKA0SKAoIa2V5c19zZXQYAyABKAsyFi5oZWxsby52MS5NZXRhZGF0YUtleXMyrwEKDEhlbGxvU2VydmljZRJGCghTYXlIZWxsbxIZLmhlbGxvLnYxLlNheUhlbGxvUmVxdWVzdBoaLmhlbGxvLnYxLlNheUhlbGxvUmVzcG9uc2UiA5ACARJXCg5TYXlIZWxsb1N0cmVhbRIfLmhlbGxvLnYxLlNheUhlbGxvU3RyZWFtUmVxdWVzdBogLmhlbGxvLnYxLlNheUhlbGxvU3RyZWFtUmVzcG9uc2UiADABYgZwcm90bzM");
+  fileDesc("ChRoZWxsby92MS9oZWxsby5wcm90bxIIaGVsbG8udjEiUgoPU2F5SGVsbG9SZXF1ZXN0EgwKBG5hbWUYASABKAkSDAoEaG9wcxgCIAEoDRIRCglmYWlsX2NvZGUYAyABKA0SEAoIZGVsYXlfbXMYBCABKA0imwEKEFNheUhlbGxvUmVzcG9uc2USDwoHbWVzc2FnZRgBIAEoCRIpCghyZWNlaXZlZBgCIAMoCzIXLmhlbGxvLnYxLk1ldGFkYXRhRW50cnkSIQoEaG9wcxgDIAMoCzITLmhlbGxvLnYxLkhvcFJlcG9ydBIoCghrZXlzX3NldBgEIAEoCzIWLmhlbGxvLnYxLk1ldGFkYXRhS2V5cyIsCg1NZXRhZGF0YUVudHJ5EgsKA2tleRgBIAEoCRIOCgZ2YWx1ZXMYAiADKAkijQEKCUhvcFJlcG9ydBINCgVpbmRleBgBIAEoDRIpCghyZWNlaXZlZBgCIAMoCzIXLmhlbGxvLnYxLk1ldGFkYXRhRW50cnkSDwoHZHJvcHBlZBgDIAMoCRIYCgtkZWFkbGluZV9tcxgEIAEoA0gAiAEBEgsKA3ZpYRgFIAEoCUIOCgxfZGVhZGxpbmVfbXMiLwoMTWV0YWRhdGFLZXlzEg4KBmhlYWRlchgBIAMoCRIPCgd0cmFpbGVyGAIgAygJIm4KFVNheUhlbGxvU3RyZWFtUmVxdWVzdBIMCgRuYW1lGAEgASgJEg0KBWNvdW50GAIgASgNEhMKC2ludGVydmFsX21zGAMgASgNEhEKCWZhaWxfY29kZRgEIAEoDRIQCghkZWxheV9tcxgFIAEoDSKNAQoWU2F5SGVsbG9TdHJlYW1SZXNwb25zZRIPCgdtZXNzYWdlGAEgASgJEg0KBWluZGV4GAIgASgNEigKCGtleXNfc2V0GAMgASgLMhYuaGVsbG8udjEuTWV0YWRhdGFLZXlzEikKCHJlY2VpdmVkGAQgAygLMhcuaGVsbG8udjEuTWV0YWRhdGFFbnRyeSI1ChJTYXlIZWxsb0FsbFJlcXVlc3QSDAoEbmFtZRgBIAEoCRIRCglmYWlsX2NvZGUYAiABKA0iigEKE1NheUhlbGxvQWxsUmVzcG9uc2USDwoHbWVzc2FnZRgBIAEoCRINCgVjb3VudBgCIAEoDRIpCghyZWNlaXZlZBgDIAMoCzIXLmhlbGxvLnYxLk1ldGFkYXRhRW50cnkSKAoIa2V5c19zZXQYBCABKAsyFi5oZWxsby52MS5NZXRhZGF0YUtleXMiNgoTU2F5SGVsbG9DaGF0UmVxdWVzdBIMCgRuYW1lGAEgASgJEhEKCWZhaWxfY29kZRgCIAEoDSKLAQoUU2F5SGVsbG9DaGF0UmVzcG9uc2USDwoHbWVzc2FnZRgBIAEoCRINCgVpbmRleBgCIAEoDRIpCghyZWNlaXZlZBgDIAMoCzIXLmhlbGxvLnYxLk1ldGFkYXRhRW50cnkSKAoIa2V5c19zZXQYBCABKAsyFi5oZWxsby52MS5NZXRhZGF0YUtleXMy1AIKDEhlbGxvU2VydmljZRJGCghTYXlIZWxsbxIZLmhlbGxvLnYxLlNheUhlbGxvUmVxdWVzdBoaLmhlbGxvLnYxLlNheUhlbGxvUmVzcG9uc2UiA5ACARJXCg5TYXlIZWxsb1N0cmVhbRIfLmhlbGxvLnYxLlNheUhlbGxvU3RyZWFtUmVxdWVzdBogLmhlbGxvLnYxLlNheUhlbGxvU3RyZWFtUmVzcG9uc2UiADABEk4KC1NheUhlbGxvQWxsEhwuaGVsbG8udjEuU2F5SGVsbG9BbGxSZXF1ZXN0Gh0uaGVsbG8udjEuU2F5SGVsbG9BbGxSZXNwb25zZSIAKAESUwoMU2F5SGVsbG9DaGF0Eh0uaGVsbG8udjEuU2F5SGVsbG9DaGF0UmVxdWVzdBoeLmhlbGxvLnYxLlNheUhlbGxvQ2hhdFJlc3BvbnNlIgAoATABYgZwcm90bzM");
 
 /**
  * SayHelloRequest names the caller and says what the call should exercise.
@@ -243,6 +243,15 @@ export type SayHelloStreamRequest = Message<"hello.v1.SayHelloStreamRequest"> & 
    * @generated from field: uint32 fail_code = 4;
    */
   failCode: number;
+
+  /**
+   * Milliseconds to wait after the headers are sent, before the first
+   * greeting (at most 60000); cancelling the call or its deadline ends the
+   * wait.
+   *
+   * @generated from field: uint32 delay_ms = 5;
+   */
+  delayMs: number;
 };
 
 /**
@@ -278,6 +287,15 @@ export type SayHelloStreamResponse = Message<"hello.v1.SayHelloStreamResponse"> 
    * @generated from field: hello.v1.MetadataKeys keys_set = 3;
    */
   keysSet?: MetadataKeys | undefined;
+
+  /**
+   * On the first message only: the metadata this server received, after
+   * the library removed protocol and transport headers (-bin values as
+   * standard base64).
+   *
+   * @generated from field: repeated hello.v1.MetadataEntry received = 4;
+   */
+  received: MetadataEntry[];
 };
 
 /**
@@ -286,6 +304,153 @@ export type SayHelloStreamResponse = Message<"hello.v1.SayHelloStreamResponse"> 
  */
 export const SayHelloStreamResponseSchema: GenMessage<SayHelloStreamResponse> = /*@__PURE__*/
   messageDesc(file_hello_v1_hello, 6);
+
+/**
+ * SayHelloAllRequest is one name of a SayHelloAll client stream.
+ *
+ * @generated from message hello.v1.SayHelloAllRequest
+ */
+export type SayHelloAllRequest = Message<"hello.v1.SayHelloAllRequest"> & {
+  /**
+   * The name to greet; must not be empty. At most 100 names per call.
+   *
+   * @generated from field: string name = 1;
+   */
+  name: string;
+
+  /**
+   * When not 0, the call fails with this gRPC status code (1-16) once the
+   * caller has closed its side (the first message asking wins), so clients
+   * can see a client-streaming error with its headers and trailers.
+   *
+   * @generated from field: uint32 fail_code = 2;
+   */
+  failCode: number;
+};
+
+/**
+ * Describes the message hello.v1.SayHelloAllRequest.
+ * Use `create(SayHelloAllRequestSchema)` to create a new message.
+ */
+export const SayHelloAllRequestSchema: GenMessage<SayHelloAllRequest> = /*@__PURE__*/
+  messageDesc(file_hello_v1_hello, 7);
+
+/**
+ * SayHelloAllResponse greets every name of the client stream at once.
+ *
+ * @generated from message hello.v1.SayHelloAllResponse
+ */
+export type SayHelloAllResponse = Message<"hello.v1.SayHelloAllResponse"> & {
+  /**
+   * "Hello, <name 1>, <name 2>, ...", in the order the names arrived.
+   *
+   * @generated from field: string message = 1;
+   */
+  message: string;
+
+  /**
+   * How many request messages arrived.
+   *
+   * @generated from field: uint32 count = 2;
+   */
+  count: number;
+
+  /**
+   * The metadata this server received, after the library removed protocol
+   * and transport headers. Binary (-bin) values are standard base64.
+   *
+   * @generated from field: repeated hello.v1.MetadataEntry received = 3;
+   */
+  received: MetadataEntry[];
+
+  /**
+   * The metadata keys this server set on the response.
+   *
+   * @generated from field: hello.v1.MetadataKeys keys_set = 4;
+   */
+  keysSet?: MetadataKeys | undefined;
+};
+
+/**
+ * Describes the message hello.v1.SayHelloAllResponse.
+ * Use `create(SayHelloAllResponseSchema)` to create a new message.
+ */
+export const SayHelloAllResponseSchema: GenMessage<SayHelloAllResponse> = /*@__PURE__*/
+  messageDesc(file_hello_v1_hello, 8);
+
+/**
+ * SayHelloChatRequest is one message of a SayHelloChat stream.
+ *
+ * @generated from message hello.v1.SayHelloChatRequest
+ */
+export type SayHelloChatRequest = Message<"hello.v1.SayHelloChatRequest"> & {
+  /**
+   * The name to greet; must not be empty.
+   *
+   * @generated from field: string name = 1;
+   */
+  name: string;
+
+  /**
+   * When not 0, the server answers this message, then ends the stream with
+   * this gRPC status code (1-16), so clients can see a bidirectional
+   * streaming error with its headers and trailers.
+   *
+   * @generated from field: uint32 fail_code = 2;
+   */
+  failCode: number;
+};
+
+/**
+ * Describes the message hello.v1.SayHelloChatRequest.
+ * Use `create(SayHelloChatRequestSchema)` to create a new message.
+ */
+export const SayHelloChatRequestSchema: GenMessage<SayHelloChatRequest> = /*@__PURE__*/
+  messageDesc(file_hello_v1_hello, 9);
+
+/**
+ * SayHelloChatResponse answers one SayHelloChatRequest.
+ *
+ * @generated from message hello.v1.SayHelloChatResponse
+ */
+export type SayHelloChatResponse = Message<"hello.v1.SayHelloChatResponse"> & {
+  /**
+   * "Hello, <name>".
+   *
+   * @generated from field: string message = 1;
+   */
+  message: string;
+
+  /**
+   * 1-based position of the request it answers.
+   *
+   * @generated from field: uint32 index = 2;
+   */
+  index: number;
+
+  /**
+   * On the first message only: the metadata this server received, after
+   * the library removed protocol and transport headers (-bin values as
+   * standard base64).
+   *
+   * @generated from field: repeated hello.v1.MetadataEntry received = 3;
+   */
+  received: MetadataEntry[];
+
+  /**
+   * On the first message only: the metadata keys the server set.
+   *
+   * @generated from field: hello.v1.MetadataKeys keys_set = 4;
+   */
+  keysSet?: MetadataKeys | undefined;
+};
+
+/**
+ * Describes the message hello.v1.SayHelloChatResponse.
+ * Use `create(SayHelloChatResponseSchema)` to create a new message.
+ */
+export const SayHelloChatResponseSchema: GenMessage<SayHelloChatResponse> = /*@__PURE__*/
+  messageDesc(file_hello_v1_hello, 10);
 
 /**
  * HelloService greets callers and reports the metadata that travelled with
@@ -310,8 +475,9 @@ export const HelloService: GenService<{
     output: typeof SayHelloResponseSchema;
   },
   /**
-   * SayHelloStream sends `count` greetings, `interval_ms` apart. It sends
-   * its headers (`sendHeader`) before the first message and its trailers
+   * SayHelloStream sends `count` greetings, `interval_ms` apart, the first
+   * one `delay_ms` after the headers. It sends its headers (`sendHeader`)
+   * as soon as the call starts, before the first message, and its trailers
    * after the last.
    *
    * @generated from rpc hello.v1.HelloService.SayHelloStream
@@ -320,6 +486,36 @@ export const HelloService: GenService<{
     methodKind: "server_streaming";
     input: typeof SayHelloStreamRequestSchema;
     output: typeof SayHelloStreamResponseSchema;
+  },
+  /**
+   * SayHelloAll (client streaming) reads one name per request message and,
+   * once the caller has closed its side, answers one greeting for all of
+   * them. It sends its headers (`sendHeader`) as soon as the call starts,
+   * before it reads any request, so a caller sees them while it is still
+   * sending; its trailers come with the end of the call, on success and on
+   * error. The call's deadline and cancellation end it while it waits for
+   * requests.
+   *
+   * @generated from rpc hello.v1.HelloService.SayHelloAll
+   */
+  sayHelloAll: {
+    methodKind: "client_streaming";
+    input: typeof SayHelloAllRequestSchema;
+    output: typeof SayHelloAllResponseSchema;
+  },
+  /**
+   * SayHelloChat (bidirectional streaming) answers each request message
+   * with one greeting as it arrives. It sends its headers (`sendHeader`) as
+   * soon as the call starts, before any request or greeting, and its
+   * trailers after the last greeting, on success and on error. The call's
+   * deadline and cancellation end it while it waits for requests.
+   *
+   * @generated from rpc hello.v1.HelloService.SayHelloChat
+   */
+  sayHelloChat: {
+    methodKind: "bidi_streaming";
+    input: typeof SayHelloChatRequestSchema;
+    output: typeof SayHelloChatResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_hello_v1_hello, 0);

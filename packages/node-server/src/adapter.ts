@@ -31,6 +31,7 @@ import { serveGrpcWebText, textContentType } from "./grpc-web-text.js";
 import type { NodeRequest, NodeResponse } from "./node-request.js";
 import { bodyDeadline, joinChunks, readBody } from "./request-body.js";
 import { runGuarded, summarize } from "./request-context.js";
+import { unsupportedEncoding } from "./request-encoding.js";
 import { http1Target, http2Target, type RequestTarget } from "./request-target.js";
 import { type ResponseSink, resetExchange, responseSink, streamSink } from "./response-sink.js";
 import { type Answer, writeAnswer } from "./response-writer.js";
@@ -118,6 +119,9 @@ export interface NodeAdapter {
 
 const defaultReadMaxBytes = 4 * 1024 * 1024;
 
+/** The request compressions every protocol accepts (and may answer with). */
+const acceptCompression = [compressionGzip, compressionBrotli];
+
 /** One RPC request, whichever way it arrived. */
 interface RpcCall {
   readonly handler: UniversalHandler;
@@ -147,7 +151,9 @@ interface RpcCall {
  * request it cannot route (400: bad authority or target, two Host headers),
  * an unknown method (`unimplemented`), a POST with a content type no
  * protocol uses (415 naming the accepted ones), a Connect GET whose query is
- * not usable (`invalid_argument`). No exception escapes a request: every
+ * not usable (`invalid_argument`), a request compressed in an encoding the
+ * server cannot read (`unimplemented` with the protocol's accept header
+ * naming gzip and br). No exception escapes a request: every
  * entry point runs guarded (see request-context.ts).
  */
 export function createNodeAdapter(options: NodeAdapterOptions): NodeAdapter {
@@ -156,7 +162,6 @@ export function createNodeAdapter(options: NodeAdapterOptions): NodeAdapter {
   const log = options.log ?? consoleLog;
   const authority = options.authority ?? (() => "localhost");
   const flow = options.flow ?? defaultFlow();
-  const acceptCompression = [compressionGzip, compressionBrotli];
   const router = createConnectRouter({ interceptors, readMaxBytes, acceptCompression });
   const unary = new Map<string, UnarySpec>();
   options.routes(recordingRouter(router, unary));
@@ -266,6 +271,13 @@ export function createNodeAdapter(options: NodeAdapterOptions): NodeAdapter {
         writeRpcError(call.sink, "connect", Code.InvalidArgument, problem);
         return true;
       }
+    }
+    const encoding = format && unsupportedEncoding(call.header, format, acceptCompression);
+    if (format && encoding) {
+      writeRpcError(call.sink, format.protocol, Code.Unimplemented, encoding.message, {
+        header: encoding.accept,
+      });
+      return true;
     }
     if (call.method === "POST" && !format) {
       writePlain(

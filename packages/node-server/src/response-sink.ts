@@ -39,7 +39,12 @@ function plainHeaders(
 
 /**
  * A sink on a raw HTTP/2 stream. `edge` headers (CORS, request id) are
- * written with the header block.
+ * written with the header block. The block is held until the first body
+ * bytes or the end (or sent at once when `head` is asked to flush), so that
+ * an answer with neither body nor trailers — gRPC's trailers-only error —
+ * goes out as one HEADERS frame with END_STREAM, as the gRPC spec frames
+ * it. (A header block followed by an empty DATA frame is read by grpc-js
+ * and grpc-go as a call that ended without a status.)
  */
 export function streamSink(
   stream: http2.ServerHttp2Stream,
@@ -48,6 +53,13 @@ export function streamSink(
 ): ResponseSink {
   let headSent = false;
   let trailersAnnounced = false;
+  let pending: Record<string, string | number> | undefined;
+  const respond = (endStream: boolean) => {
+    if (!pending) return;
+    const block = pending;
+    pending = undefined;
+    stream.respond(block, endStream ? { endStream } : { waitForTrailers: trailersAnnounced });
+  };
   const sink: ResponseSink = {
     get headSent() {
       return headSent;
@@ -55,22 +67,28 @@ export function streamSink(
     get gone() {
       return stream.destroyed || stream.closed;
     },
-    head(status, header, trailers) {
+    head(status, header, trailers, flush) {
       if (headSent || sink.gone) return;
       headSent = true;
       trailersAnnounced = trailers;
-      stream.respond(plainHeaders(header, { ...edge, ":status": status }), {
-        waitForTrailers: trailers,
-      });
+      pending = plainHeaders(header, { ...edge, ":status": status });
+      if (flush) respond(false);
     },
     async write(chunk) {
       if (sink.gone) return;
+      respond(false);
       const { written, room } = flow.sent(chunk.byteLength);
       stream.write(chunk, written);
       await room;
     },
     end(last, trailer) {
       if (sink.gone) return;
+      const empty = !last || last.byteLength === 0;
+      if (pending && empty && !trailersAnnounced) {
+        respond(true);
+        return;
+      }
+      respond(false);
       if (trailersAnnounced) {
         stream.once("wantTrailers", () => {
           if (!stream.destroyed) stream.sendTrailers(plainHeaders(trailer ?? new Headers(), {}));
@@ -91,31 +109,55 @@ export function streamSink(
  * A sink on a Node response (HTTP/1.1, or HTTP/2 through the compatibility
  * API). Headers set on the response before (edge headers) go out with the
  * header block; HTTP/1.1 trailers use chunked encoding, as Node writes them.
+ * As on raw streams, the header block waits for the body or the end unless
+ * flushed, so an answer that is only headers ends with them (on HTTP/2, one
+ * HEADERS frame with END_STREAM).
  */
 export function responseSink(res: NodeResponse, flow: StreamFlow): ResponseSink {
   const r = res as http.ServerResponse;
   let trailersAnnounced = false;
+  let pending: { status: number; header: Headers } | undefined;
+  const writeHead = () => {
+    if (!pending || r.headersSent) return;
+    r.writeHead(pending.status, plainHeaders(pending.header, {}));
+    pending = undefined;
+  };
   const sink: ResponseSink = {
     get headSent() {
-      return r.headersSent;
+      return pending !== undefined || r.headersSent;
     },
     get gone() {
       return r.destroyed || r.writableEnded;
     },
     head(status, header, trailers, flush) {
-      if (r.headersSent || sink.gone) return;
+      if (sink.headSent || sink.gone) return;
       trailersAnnounced = trailers;
-      r.writeHead(status, plainHeaders(header, {}));
-      if (flush) r.flushHeaders();
+      pending = { status, header };
+      if (flush) {
+        writeHead();
+        r.flushHeaders();
+      }
     },
     async write(chunk) {
       if (sink.gone) return;
+      writeHead();
       const { written, room } = flow.sent(chunk.byteLength);
       r.write(chunk, written);
       await room;
     },
     end(last, trailer) {
       if (sink.gone) return;
+      if (pending && (!last || last.byteLength === 0) && !(trailersAnnounced && trailer)) {
+        // Headers only: let Node write them as the end of the answer.
+        r.statusCode = pending.status;
+        pending.header.forEach((value, key) => {
+          r.setHeader(key, value);
+        });
+        pending = undefined;
+        r.end();
+        return;
+      }
+      writeHead();
       if (trailersAnnounced && trailer)
         r.addTrailers(plainHeaders(trailer, {}) as Record<string, string>);
       if (last && last.byteLength > 0) {

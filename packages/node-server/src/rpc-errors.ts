@@ -21,12 +21,14 @@ export function writeRpcError(
   options: {
     /** Connect only: the HTTP status, when it is not the code's own (`codeToHttpStatus`). */
     readonly httpStatus?: number;
+    /** Headers to answer with besides the protocol's own (`grpc-accept-encoding`, say). */
+    readonly header?: Readonly<Record<string, string>>;
   } = {},
 ): void {
   if (sink.headSent) return;
   const error = new ConnectError(message, code);
   if (protocol !== "connect") {
-    const header = setGrpcStatus(new Headers(), error);
+    const header = setGrpcStatus(new Headers(options.header), error);
     header.set(
       "content-type",
       protocol === "grpc-web" ? "application/grpc-web+proto" : "application/grpc",
@@ -37,6 +39,7 @@ export function writeRpcError(
   }
   const body = errorToJsonBytes(error, {});
   const header = new Headers({
+    ...options.header,
     "content-type": "application/json",
     "content-length": String(body.byteLength),
   });

@@ -121,6 +121,18 @@ function assertEmptyBody(answer: Answer, status: number, who: string): void {
 }
 
 /** The lines of a gRPC-Web trailer frame, sorted. */
+/** The code of a Connect streaming answer's end-of-stream error, if any. */
+function connectEndStreamCode(answer: Answer): string | undefined {
+  const frames = framesOf(answer.body) ?? [];
+  const end = frames.find((f) => f.flags & 0x02);
+  if (!end) return undefined;
+  try {
+    return (JSON.parse(end.data.toString()) as { error?: { code?: string } }).error?.code;
+  } catch {
+    return undefined;
+  }
+}
+
 /** A trailer frame's lines, sorted, with `grpc-message` decoded (either percent-encoding). */
 function trailerLines(data: Buffer | undefined): string[] {
   return (data?.toString("latin1") ?? "")
@@ -328,6 +340,36 @@ export const intentionalDifferences: readonly IntentionalDifference[] = [
       assert.equal(engine.status, 400);
       assert.deepEqual(engine.headers["content-type"], ["text/plain; charset=utf-8"]);
       assert.match(engine.body.toString(), /^Bad Request: .+\n$/);
+    },
+  },
+  {
+    name: "a request in an encoding the server cannot read is refused naming the ones it can",
+    reason:
+      "the gRPC compression spec and the Connect protocol ask a server to answer an unsupported request encoding with unimplemented and its accept-encoding header; Connect-ES refuses with unimplemented too but drops the header on the way out (and answers gRPC with headers and trailers where the engine's refusal is trailers-only)",
+    applies: (c) => {
+      const h = c.probe.headers;
+      const used = h["grpc-encoding"] ?? h["connect-content-encoding"] ?? h["content-encoding"];
+      return isRpcPath(c.probe) && used !== undefined && !["identity", "gzip", "br"].includes(used);
+    },
+    fields: "all",
+    everyTime: true,
+    check(c, { engine, stock }) {
+      const protocol = protocolOf(c.probe.headers["content-type"]);
+      if (protocol === "connect") {
+        const accept = c.probe.headers["content-encoding"]
+          ? "accept-encoding"
+          : "connect-accept-encoding";
+        assert.deepEqual(
+          engine.headers[accept],
+          ["gzip,br"],
+          `the engine names gzip and br in ${accept}`,
+        );
+        assert.equal(connectErrorOf(engine)?.code ?? connectEndStreamCode(engine), "unimplemented");
+        return;
+      }
+      assert.deepEqual(engine.headers["grpc-accept-encoding"], ["gzip,br"]);
+      assert.equal(grpcStatusOf(engine)?.code, Code.Unimplemented, "the engine: unimplemented");
+      assert.equal(grpcStatusOf(stock)?.code, Code.Unimplemented, "stock: unimplemented too");
     },
   },
   {
