@@ -4,6 +4,7 @@ import { defaultSafeKeys, isBinaryKey, isProtocolHeader } from "@hello-metadata/
 import { rpcProtocolOf } from "@hello-metadata/metadata/internal";
 import { clientAddressKey } from "@hello-metadata/node-server";
 import { type DestinationStream, type Logger, pino } from "pino";
+import { createLineWriter, type LineWriter } from "./line-writer.js";
 
 /**
  * Creates the server's logger: JSON lines, level from LOG_LEVEL (default
@@ -23,9 +24,35 @@ export function createLogger(
   return logger;
 }
 
-/** Writes out what the logger still holds; call before the process exits. */
+/** Writes out what the logger (and the call log on its descriptor) still holds; call before exiting. */
 export function flushLogger(logger: Logger): Promise<void> {
+  for (const w of lineWriters.values()) w.flushSync();
   return new Promise((resolve) => logger.flush(() => resolve()));
+}
+
+/** The call log's writers, one per file descriptor (see line-writer.ts). */
+const lineWriters = new Map<number, LineWriter>();
+
+/**
+ * Where call lines go: the logger's own file descriptor, through a batching
+ * writer that copies each line into a reused buffer (pino's destination
+ * builds strings and Buffers per line: about 8 KB of garbage per call), or
+ * — for a logger on a stream, as tests make — the stream itself.
+ */
+function callLineSink(logger: Logger): ((line: string) => void) | undefined {
+  const stream = (logger as unknown as Record<symbol, DestinationStream & { fd?: unknown }>)[
+    pino.symbols.streamSym
+  ];
+  if (!stream) return undefined;
+  if (typeof stream.fd !== "number") return (line) => stream.write(line);
+  const fd = stream.fd;
+  let writer = lineWriters.get(fd);
+  if (!writer) {
+    writer = createLineWriter(fd);
+    lineWriters.set(fd, writer);
+  }
+  const w = writer;
+  return (line) => w.write(line);
 }
 
 /**
@@ -54,19 +81,19 @@ export const logBounds = {
  *
  * The line is built as text in one pass over the request headers (no
  * metadata object, no redacted copy) and written through the logger's own
- * destination, which batches writes: logging every call costs a few
- * percent, not a fifth of the server.
+ * file descriptor in batches (see line-writer.ts): logging every call
+ * costs a few percent, not a fifth of the server.
  */
 export function loggingInterceptor(
   logger: Logger,
   safeKeys: readonly string[] = defaultSafeKeys,
 ): Interceptor {
   const safe = new Set(safeKeys);
-  const stream = (logger as unknown as Record<symbol, DestinationStream>)[pino.symbols.streamSym];
+  const writeLine = callLineSink(logger);
   const procedures = new WeakMap<object, string>();
   return (next) => async (req) => {
     // Below info level there is nothing to log: skip the work entirely.
-    if (!logger.isLevelEnabled("info") || !stream) return next(req);
+    if (!logger.isLevelEnabled("info") || !writeLine) return next(req);
     const started = performance.now();
     const done = (error?: unknown) => {
       let procedure = procedures.get(req.method);
@@ -77,7 +104,7 @@ export function loggingInterceptor(
       const code = error === undefined ? "ok" : codeToString(ConnectError.from(error).code);
       const requestId = req.header.get("x-request-id");
       const client = req.contextValues.get(clientAddressKey);
-      stream.write(
+      writeLine(
         `{"level":30,"time":"${new Date().toISOString()}","procedure":${procedure},"protocol":"${rpcProtocolOf(req.header)}","code":"${code}","durationMs":${Number((performance.now() - started).toFixed(3))}${requestId === null ? "" : `,"requestId":${quote(requestId, logBounds.maxValueLength)}`}${client ? `,"client":${JSON.stringify(client)}` : ""},"metadata":${metadataJson(req.header, safe)},"msg":"rpc"}\n`,
       );
     };

@@ -55,10 +55,21 @@ export interface WireFormat {
  * Reads a content type (`application/grpc+proto`, `application/json`, …)
  * into its wire format, or undefined when it names none of the protocols.
  * Parameters other than Connect's `charset=utf-8` do not match, as in
- * Connect-ES.
+ * Connect-ES. The answer is shared between calls: do not change it.
  */
 export function wireFormatOf(contentType: string | null | undefined): WireFormat | undefined {
   if (contentType === null || contentType === undefined) return undefined;
+  // The same few content types arrive on every call: remember what they say.
+  const known = formats.get(contentType);
+  if (known !== undefined || formats.has(contentType)) return known;
+  const format = parseWireFormat(contentType);
+  if (formats.size < 64) formats.set(contentType, format);
+  return format;
+}
+
+const formats = new Map<string, WireFormat | undefined>();
+
+function parseWireFormat(contentType: string): WireFormat | undefined {
   const ct = contentType.trim();
   const web = parseGrpcWeb(ct);
   if (web) return { protocol: "grpc-web", codec: codec(web.binary), stream: false, text: web.text };

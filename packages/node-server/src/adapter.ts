@@ -29,7 +29,7 @@ import { createFlowBudget, type FlowBudget } from "./flow-budget.js";
 import { checkGetQuery } from "./get-request.js";
 import { serveGrpcWebText, textContentType } from "./grpc-web-text.js";
 import type { NodeRequest, NodeResponse } from "./node-request.js";
-import { bodyDeadline, joinChunks, readBody } from "./request-body.js";
+import { createArrivalWatch, joinChunks, readBody } from "./request-body.js";
 import { runGuarded, summarize } from "./request-context.js";
 import { unsupportedEncoding } from "./request-encoding.js";
 import { http1Target, http2Target, type RequestTarget } from "./request-target.js";
@@ -173,6 +173,7 @@ export function createNodeAdapter(options: NodeAdapterOptions): NodeAdapter {
   const fallback = options.fallback ?? notFound;
   const requestTimeoutMs = options.requestTimeoutMs ?? 30_000;
   const clientOf = options.clientOf ?? ((peer: string) => peer);
+  const arrivals = createArrivalWatch(requestTimeoutMs);
 
   /**
    * Sends the call's headers at `sendHeader` where the protocol allows it:
@@ -204,12 +205,16 @@ export function createNodeAdapter(options: NodeAdapterOptions): NodeAdapter {
     if (sender) values.set(headerSenderKey, sender);
     const abort = lifetime.abort;
     const isPost = call.method === "POST";
+    let arrived = noop;
     if (call.spec && isPost) {
-      bodyDeadline(call.body, requestTimeoutMs, () => {
-        const message = `the request did not arrive within ${requestTimeoutMs} ms`;
-        writeRpcError(sink, protocol, Code.DeadlineExceeded, message);
-        call.close();
-      });
+      arrived = arrivals.watch(
+        call.body as unknown as { readableEnded: boolean; destroyed: boolean },
+        () => {
+          const message = `the request did not arrive within ${requestTimeoutMs} ms`;
+          writeRpcError(sink, protocol, Code.DeadlineExceeded, message);
+          call.close();
+        },
+      );
     }
     let answer: Answer;
     if (isPost && format?.text) {
@@ -246,6 +251,7 @@ export function createNodeAdapter(options: NodeAdapterOptions): NodeAdapter {
         : undefined;
     if (call.spec && fastFormat) {
       const { chunks, complete } = await readBody(call.body, readMaxBytes);
+      if (complete) arrived();
       const result = complete
         ? await fast.run(call.spec, fastFormat, {
             url: target.url,
@@ -259,6 +265,7 @@ export function createNodeAdapter(options: NodeAdapterOptions): NodeAdapter {
     } else {
       answer = await universal([], call.body);
     }
+    arrived(); // a unary handler has read its whole request by the time it answers
     await writeAnswer(sink, answer, protocol);
     lifetime.finished();
   }
@@ -306,19 +313,14 @@ export function createNodeAdapter(options: NodeAdapterOptions): NodeAdapter {
   }
 
   const adapter = (req: NodeRequest, res: NodeResponse): void => {
-    // HTTP/2 through the compatibility API: drop what was left unread once
-    // the answer is out, as for raw streams (Node's HTTP/1.1 server does it itself).
-    if ("stream" in req) {
-      req.stream.once("finish", () => {
-        if (!req.readableEnded) req.resume();
-      });
-    }
-    const summary = summarize(
-      req.method,
-      req.url,
-      req.httpVersion,
-      clientOf(req.socket?.remoteAddress ?? "", req.headers),
-    );
+    req.on("error", ignore); // the client went away mid-request: its close says so
+    const describe = () =>
+      summarize(
+        req.method,
+        req.url,
+        req.httpVersion,
+        clientOf(req.socket?.remoteAddress ?? "", req.headers),
+      );
     const flowTrack = () =>
       flow.track(req.socket ?? res, () => resetExchange(res as http.ServerResponse));
     let sink: ResponseSink | undefined;
@@ -328,7 +330,7 @@ export function createNodeAdapter(options: NodeAdapterOptions): NodeAdapter {
       void e;
     };
     runGuarded(
-      summary,
+      describe,
       log,
       async () => {
         const target =
@@ -394,13 +396,7 @@ export function createNodeAdapter(options: NodeAdapterOptions): NodeAdapter {
     const path = typeof rawPath === "string" ? (rawPath.split("?", 1)[0] ?? "") : "";
     const handler = handlers.get(path);
     if (!handler) return false;
-    // Once the answer is out, what the handler left unread is dropped: Node
-    // closes a stream whose answer is complete only when no request data
-    // waits in its buffer, and would otherwise hold it open.
-    stream.once("finish", () => {
-      if (!stream.readableEnded) stream.resume();
-    });
-    const summary = summarize(headers[":method"], rawPath, "2.0", client);
+    const describe = () => summarize(headers[":method"], rawPath, "2.0", client);
     let sink: ResponseSink | undefined;
     const newSink = (extra: Record<string, string>) =>
       streamSink(
@@ -409,7 +405,7 @@ export function createNodeAdapter(options: NodeAdapterOptions): NodeAdapter {
         flow.track(stream.session ?? stream, () => resetExchange(stream)),
       );
     runGuarded(
-      summary,
+      describe,
       log,
       async () => {
         const target = http2Target(headers, authority());
@@ -445,6 +441,9 @@ export function createNodeAdapter(options: NodeAdapterOptions): NodeAdapter {
   };
   return adapter as NodeAdapter;
 }
+
+function ignore(): void {}
+const noop = ignore;
 
 /** A budget for adapters used on their own, outside `serve`. */
 function defaultFlow(): FlowBudget {

@@ -1,4 +1,3 @@
-import { Code, ConnectError } from "@connectrpc/connect";
 import { envelopeHeaderBytes } from "./envelope.js";
 
 /** A request body read into memory, up to a limit. */
@@ -12,15 +11,12 @@ export interface ReadBody {
  * Reads a request body up to `max` + 5 bytes (a gRPC envelope's header). A
  * larger body stops being read: `complete` is false and the rest is left in
  * the stream for Connect-ES, which enforces the limit in its own words.
- * Rejects with `Canceled` when the stream closes before its end (the client
- * went away, or the server gave up waiting).
  */
 export function readBody(source: NodeJS.ReadableStream, max: number): Promise<ReadBody> {
-  return new Promise((resolve, reject) => {
-    const onClose = () => {
-      cleanup();
-      reject(new ConnectError("the client closed the request", Code.Canceled));
-    };
+  return new Promise((resolve) => {
+    // Only data and end: a stream that closes before its end leaves this
+    // promise unsettled, and with it nothing but garbage (the call never
+    // started; the arrival watch forgets it when it sees the stream gone).
     const chunks: Uint8Array[] = [];
     let size = 0;
     const onData = (c: Buffer) => {
@@ -36,20 +32,12 @@ export function readBody(source: NodeJS.ReadableStream, max: number): Promise<Re
       cleanup();
       resolve({ chunks, complete: true });
     };
-    const onError = (e: unknown) => {
-      cleanup();
-      reject(e);
-    };
     const cleanup = () => {
       source.off("data", onData);
       source.off("end", onEnd);
-      source.off("error", onError);
-      source.off("close", onClose);
     };
     source.on("data", onData);
     source.once("end", onEnd);
-    source.once("error", onError);
-    source.once("close", onClose);
   });
 }
 
@@ -59,15 +47,57 @@ export function joinChunks(chunks: readonly Uint8Array[]): Uint8Array {
   return Buffer.concat(chunks);
 }
 
+/** A request whose arrival is bounded, as the arrival watch tracks it. */
+interface Arrival {
+  readonly source: { readonly readableEnded: boolean; readonly destroyed: boolean };
+  readonly started: number;
+  readonly expire: () => void;
+}
+
 /**
- * Bounds how long a unary call's request may take to arrive: if `source`
- * has not ended within `ms`, `expire` is called (it answers
- * `deadline_exceeded` and closes the exchange). Streaming calls get no such
- * timer: their handler runs while the request arrives.
+ * Bounds how long unary calls' requests may take to arrive: a request whose
+ * source has not ended within `ms` of `watch()` gets `expire` called (it
+ * answers `deadline_exceeded` and closes the exchange). One sweep per
+ * watch, a few times per `ms`, instead of a timer and listeners per call.
+ * Streaming calls are not watched: their handler runs while the request
+ * arrives.
  */
-export function bodyDeadline(source: NodeJS.ReadableStream, ms: number, expire: () => void): void {
-  const timer = setTimeout(expire, ms);
-  const clear = () => clearTimeout(timer);
-  source.once("end", clear);
-  source.once("close", clear);
+export function createArrivalWatch(ms: number): {
+  /** Starts watching; call the returned function once the request has arrived. */
+  watch(source: Arrival["source"], expire: () => void): () => void;
+  close(): void;
+} {
+  const pending = new Set<Arrival>();
+  let sweep: NodeJS.Timeout | undefined;
+  const run = () => {
+    const now = Date.now();
+    for (const a of pending) {
+      if (a.source.readableEnded || a.source.destroyed) pending.delete(a);
+      else if (now - a.started >= ms) {
+        pending.delete(a);
+        a.expire();
+      }
+    }
+    if (pending.size === 0) {
+      clearInterval(sweep);
+      sweep = undefined;
+    }
+  };
+  return {
+    watch(source, expire) {
+      const arrival = { source, started: Date.now(), expire };
+      pending.add(arrival);
+      if (!sweep) {
+        sweep = setInterval(run, Math.max(10, Math.min(1_000, ms / 4)));
+        sweep.unref();
+      }
+      return () => {
+        pending.delete(arrival);
+      };
+    },
+    close() {
+      clearInterval(sweep);
+      pending.clear();
+    },
+  };
 }

@@ -100,6 +100,9 @@ export function streamSink(
       } else {
         stream.end();
       }
+      // What the handler left unread is dropped: Node closes a stream whose
+      // answer is complete only when no request data waits in its buffer.
+      if (!stream.readableEnded) stream.resume();
     },
   };
   return sink;
@@ -166,6 +169,11 @@ export function responseSink(res: NodeResponse, flow: StreamFlow): ResponseSink 
       } else {
         r.end();
       }
+      // HTTP/2 through the compatibility API: drop what was left unread, as
+      // on raw streams (Node's HTTP/1.1 server does it itself).
+      const request = (r as unknown as { req?: { readableEnded?: boolean; resume?: () => void } })
+        .req;
+      if (request && request.readableEnded === false && "stream" in request) request.resume?.();
     },
   };
   return sink;
