@@ -68,6 +68,25 @@ for (const protocol of protocols) {
       assert.match(h.get("x-request-id")[0] ?? "", /^[0-9a-f-]{36}$/);
     });
 
+    it("interval_ms: an explicit 0 sends the greetings back to back, unset waits 200 ms", async () => {
+      const timed = async (req: { name: string; count: number; intervalMs?: number }) => {
+        const started = performance.now();
+        const got: number[] = [];
+        for await (const msg of client(protocol).sayHelloStream(req)) got.push(msg.index);
+        return { got, ms: performance.now() - started };
+      };
+      const none = await timed({ name: "s", count: 20, intervalMs: 0 });
+      assert.deepEqual(
+        none.got,
+        Array.from({ length: 20 }, (_, i) => i + 1),
+      );
+      // 19 default waits would be 3.8 s.
+      assert.ok(none.ms < 1_500, `20 greetings with interval_ms 0 took ${none.ms} ms`);
+      const unset = await timed({ name: "s", count: 2 });
+      assert.deepEqual(unset.got, [1, 2]);
+      assert.ok(unset.ms >= 190, `2 greetings, interval_ms unset, took ${unset.ms} ms`);
+    });
+
     it("a failing stream still ends with its trailers, apart from its headers", async () => {
       const h = new MD();
       const t = new MD();

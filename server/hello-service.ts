@@ -148,7 +148,8 @@ export function createHelloService(options: HelloServiceOptions): ServiceImpl<ty
         sendHeader(ctx, responseHeaders(options));
         requireName(req.name);
         const count = req.count === 0 ? 3 : req.count;
-        const interval = req.intervalMs === 0 ? 200 : req.intervalMs;
+        // Unset waits 200 ms between greetings; an explicit 0 does not wait.
+        const interval = req.intervalMs ?? 200;
         check(count <= maxStreamCount, `count must be at most ${maxStreamCount}, got ${count}`);
         check(
           interval <= maxStreamIntervalMs,

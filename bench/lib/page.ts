@@ -1,27 +1,13 @@
-// The browser side: the built page's JavaScript size (gzip, as zlib's
+// The browser side (the page is built by build.ts): the built page's JavaScript size (gzip, as zlib's
 // default level counts it) and its time to first result — open the page,
 // type a name, press SayHello, and time the greeting's arrival in #message
 // from navigation start with the page's own Performance API.
-import { execFile } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import { chromium } from "@playwright/test";
 import { chromiumArgs, findChromium } from "../../scripts/browser.js";
 import { repoRoot as root } from "../../scripts/kit/server-process.js";
 import { gzipSizes } from "../../web/vite-plugins/bundle-size.js";
-
-const run = promisify(execFile);
-
-/** `npm run build` (vite build → dist/web); rejects with its output on failure. */
-export async function buildPage(): Promise<void> {
-  try {
-    await run("npm", ["run", "build"], { cwd: root, maxBuffer: 16 * 1024 * 1024 });
-  } catch (e) {
-    const err = e as { stdout?: string; stderr?: string; message: string };
-    throw new Error(`npm run build failed: ${err.message}\n${err.stdout ?? ""}${err.stderr ?? ""}`);
-  }
-}
 
 /** The page's JavaScript assets: each file's size and gzip size, and the totals, in bytes. */
 export interface BundleSize {

@@ -9,6 +9,9 @@
 // 5-byte envelope itself and uses protobuf-es only for the message bytes;
 // Connect JSON is JSON.parse / JSON.stringify. No compression, no GET, no
 // timeouts, no metadata echo, no validation beyond what SayHello needs.
+// SayHelloStream over gRPC (h2c) only: `count` greetings (0 means 3),
+// `interval_ms` apart (unset means 200, an explicit 0 no wait), each written
+// as its own envelope as it is made, `processing-ms` in the trailers.
 //
 //   node --import tsx bench/servers/raw-http2.ts [--port 0] [--host 127.0.0.1]
 import * as http from "node:http";
@@ -18,11 +21,14 @@ import {
   HelloService,
   SayHelloRequestSchema,
   SayHelloResponseSchema,
+  SayHelloStreamRequestSchema,
+  SayHelloStreamResponseSchema,
 } from "../../gen/hello/v1/hello_pb.js";
 import { rpcPath } from "../../scripts/kit/rpc-path.js";
 import { announce, exitOnSignal, listen, listenArgs } from "./cli.js";
 
 const sayHelloPath = rpcPath(HelloService.method.sayHello);
+const sayHelloStreamPath = rpcPath(HelloService.method.sayHelloStream);
 const maxBodyBytes = 1024 * 1024;
 
 /** One answer, whichever transport sends it. */
@@ -210,9 +216,74 @@ function route(
   return { kind };
 }
 
+/** SayHelloStream over gRPC: the header at once, the greetings, then the trailers. */
+function sayHelloStream(stream: http2.ServerHttp2Stream, body: Buffer): void {
+  const started = performance.now();
+  const trailers = (status: number, message?: string) => ({
+    "grpc-status": String(status),
+    ...(message ? { "grpc-message": encodeURIComponent(message) } : {}),
+    "processing-ms": (performance.now() - started).toFixed(3),
+  });
+  stream.respond(
+    {
+      ":status": 200,
+      "content-type": "application/grpc",
+      "response-time": new Date().toISOString(),
+    },
+    { waitForTrailers: true },
+  );
+  let end = trailers(0);
+  const finish = () => {
+    stream.once("wantTrailers", () => stream.sendTrailers(end));
+    stream.end();
+  };
+  const bytes = unenvelope(body);
+  let req: ReturnType<typeof fromBinary<typeof SayHelloStreamRequestSchema>>;
+  try {
+    if (bytes === undefined) throw new Error("bad envelope");
+    req = fromBinary(SayHelloStreamRequestSchema, bytes);
+  } catch (e) {
+    end = trailers(13, `cannot decode the request: ${(e as Error).message}`);
+    finish();
+    return;
+  }
+  if (req.name === "") {
+    end = trailers(3, "name must not be empty");
+    finish();
+    return;
+  }
+  const count = req.count === 0 ? 3 : req.count;
+  const interval = req.intervalMs ?? 200;
+  const send = (i: number) => {
+    if (stream.destroyed) return;
+    const message = create(SayHelloStreamResponseSchema, {
+      message: `Hello, ${req.name} (${i}/${count})`,
+      index: i,
+    });
+    stream.write(envelope(0, asBuffer(toBinary(SayHelloStreamResponseSchema, message))));
+    if (i === count) {
+      end = trailers(0);
+      finish();
+    } else if (interval > 0) setTimeout(send, interval, i + 1);
+    else send(i + 1);
+  };
+  send(1);
+}
+
 const h2 = http2.createServer();
 h2.on("stream", (stream, headers) => {
   stream.on("error", () => {});
+  if (
+    headers[":method"] === "POST" &&
+    headers[":path"] === sayHelloStreamPath &&
+    kindOf(headers["content-type"]) === "grpc"
+  ) {
+    readBody(stream, (body) => {
+      if (body) sayHelloStream(stream, body);
+      else stream.close(http2.constants.NGHTTP2_REFUSED_STREAM);
+    });
+    return;
+  }
   const send = (reply: Reply) => {
     if (stream.destroyed) return;
     const trailers = reply.trailers;

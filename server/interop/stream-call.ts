@@ -97,7 +97,7 @@ export function encodeRequests(call: StreamCall): Uint8Array[] {
         create(SayHelloStreamRequestSchema, {
           name: call.names[0] ?? "",
           count: call.count ?? 0,
-          intervalMs: call.intervalMs ?? 0,
+          ...(call.intervalMs === undefined ? {} : { intervalMs: call.intervalMs }),
           failCode: call.failCode ?? 0,
           delayMs: call.delayMs ?? 0,
         }),
