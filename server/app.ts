@@ -49,6 +49,12 @@ export interface ServerOptions {
   readonly metadata?: boolean;
   /** Overrides for the limits in limits.ts (tests shorten timeouts). */
   readonly limits?: Partial<Limits>;
+  /**
+   * Names this process in an `x-served-by-pid` header on every RPC answer
+   * (health and reflection too). Set in a cluster's workers, which share
+   * one port and so one `x-served-by`; default none.
+   */
+  readonly servedByPid?: number;
 }
 
 /** A listening server. */
@@ -89,6 +95,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   // The server's own origins are known once it listens; until then only the configured ones.
   let cors = createCorsPolicy([devOrigin, ...(options.corsOrigins ?? [])]);
   const serveStatic = createStaticHandler(options.webRoot);
+  const servedByPid = options.servedByPid === undefined ? undefined : String(options.servedByPid);
 
   const interceptors: Interceptor[] = [loggingInterceptor(logger)];
   if (metadataOn)
@@ -114,6 +121,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     edgeHeaders(headers, route) {
       const extra = cors.responseHeaders(single(headers.origin));
       if (metadataOn && route.rpc) extra["x-request-id"] = assignRequestId(headers);
+      if (servedByPid !== undefined && route.rpc) extra[appMetadataKeys.servedByPid] = servedByPid;
       return extra;
     },
     fallback(req, res: Responder): void | Promise<void> {

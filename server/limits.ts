@@ -67,6 +67,12 @@ export const limits = {
   idleTimeoutMs: 60_000,
   /** How long in-flight calls get to finish after SIGTERM before the server exits anyway. */
   shutdownGraceMs: 10_000,
+  /**
+   * After SIGTERM, how long an idle keep-alive connection stays open for one
+   * more request (answered, then closed cleanly) before it is closed: a
+   * proxy may be sending on it just then (see the engine's limits).
+   */
+  drainIdleMs: 1_000,
   /** `SayHelloRequest.hops`: servers a call may chain through; past it, `InvalidArgument`. */
   maxHops: 8,
   /** Downstream calls hops may have in flight in the whole process; past it, `ResourceExhausted` at once. */

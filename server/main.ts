@@ -38,7 +38,12 @@ async function serveHere(config: Config): Promise<void> {
   process.on("unhandledRejection", (reason) => {
     logger.fatal({ err: reason, request: currentRequest() }, "unhandled rejection");
   });
-  const server = await startServer({ ...config, webRoot, logger });
+  const server = await startServer({
+    ...config,
+    webRoot,
+    logger,
+    ...(isWorker() ? { servedByPid: process.pid } : {}),
+  });
   if (isWorker()) reportListening(server.url);
   else announce(server.url, 1);
   let stopping = false;

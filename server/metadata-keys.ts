@@ -31,6 +31,11 @@ export const appMetadataKeys = {
    * the page can show what CORS hides: its value is the server's address.
    */
   unexposedHeaders: ["x-served-by"],
+  /**
+   * The header naming the worker process that answered, in a cluster (see
+   * ServerOptions.servedByPid); not exposed to browsers either.
+   */
+  servedByPid: "x-served-by-pid",
   /** Keys forwarded to the downstream service by default. */
   forwardByDefault: ["x-request-id", "traceparent", "tracestate", "baggage"],
   /** The via-style key each hop appends its own address to. */

@@ -77,6 +77,16 @@ export interface ServerLimits {
   readonly idleTimeoutMs: number;
   /** How long in-flight calls get to finish after `close()` before connections are closed anyway. */
   readonly shutdownGraceMs: number;
+  /**
+   * How long, after `close()`, a keep-alive connection that is idle is left
+   * open for one more request instead of being closed at once. A client (a
+   * reverse proxy above all) may be sending a request on it just then; that
+   * request would meet a reset (HTTP/1.1) or a GOAWAY below its stream id
+   * (HTTP/2), which nginx does not retry. Within this time the next request
+   * on it is served and closes it cleanly (`connection: close`, or a GOAWAY
+   * that includes its stream); after it, whatever is still idle is closed.
+   */
+  readonly drainIdleMs: number;
 }
 
 /** The defaults `serve` uses for every limit not given. */
@@ -103,4 +113,5 @@ export const defaultLimits: ServerLimits = {
   keepaliveTimeoutMs: 20_000,
   idleTimeoutMs: 60_000,
   shutdownGraceMs: 10_000,
+  drainIdleMs: 1_000,
 };

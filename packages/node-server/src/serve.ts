@@ -61,10 +61,13 @@ export interface RunningServer {
   };
   /**
    * Shuts down gracefully: stops accepting connections (new ones are
-   * refused), sends GOAWAY to every HTTP/2 connection and `connection: close`
-   * on HTTP/1.1 answers, lets in-flight calls (streams included) finish
-   * within `shutdownGraceMs`, then closes whatever is left. Resolves when
-   * every connection is gone. Idempotent.
+   * refused), sends GOAWAY to every busy HTTP/2 connection and
+   * `connection: close` on HTTP/1.1 answers, lets in-flight calls (streams
+   * included) finish within `shutdownGraceMs`, then closes whatever is
+   * left. An idle keep-alive connection is closed after its next request,
+   * or after `drainIdleMs` if none comes, so that a request a proxy sends
+   * on it just as shutdown begins is served, not lost. Resolves when every
+   * connection is gone. Idempotent.
    */
   close(): Promise<void>;
 }
@@ -140,14 +143,24 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
     sockets.add(s);
     s.once("close", () => sockets.delete(s));
   });
-  const sessions = new Set<http2.ServerHttp2Session>();
+  // Open streams per HTTP/2 session, to tell busy sessions from idle ones when draining.
+  const sessions = new Map<http2.ServerHttp2Session, number>();
   h2.on("session", (s) => {
     // A connection that only spoke after shutdown began is told to go away at once.
     if (draining) {
       s.goaway(http2.constants.NGHTTP2_NO_ERROR);
       s.close();
     }
-    sessions.add(s);
+    sessions.set(s, 0);
+    s.on("stream", (stream: http2.ServerHttp2Stream) => {
+      sessions.set(s, (sessions.get(s) ?? 0) + 1);
+      stream.once("close", () => {
+        if (sessions.has(s)) sessions.set(s, (sessions.get(s) ?? 1) - 1);
+      });
+      // Draining, an idle session's next stream is served and closes it:
+      // the GOAWAY's last stream id includes this stream.
+      if (draining) s.close();
+    });
     s.once("close", () => sessions.delete(s));
   });
 
@@ -168,16 +181,25 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
       const grace = setTimeout(() => {
         for (const s of sockets) s.destroy();
       }, limits.shutdownGraceMs);
-      const idleSweep = setInterval(() => h1.closeIdleConnections(), 50);
+      // Busy connections are told now (GOAWAY; HTTP/1.1 answers carry
+      // `connection: close`); idle keep-alive ones get `drainIdleMs` for one
+      // more request, since a client may be sending one on them right now.
+      let idleSweep: NodeJS.Timeout | undefined;
+      const closeIdle = () => {
+        for (const s of sessions.keys()) s.close();
+        h1.closeIdleConnections();
+        idleSweep = setInterval(() => h1.closeIdleConnections(), 50);
+      };
+      const quiet = setTimeout(closeIdle, limits.drainIdleMs);
       tcp.close(() => {
         clearTimeout(grace);
+        clearTimeout(quiet);
         clearInterval(idleSweep);
         clearInterval(sweep);
         flow.close();
         resolve();
       });
-      for (const s of sessions) s.close();
-      h1.closeIdleConnections();
+      for (const [s, open] of sessions) if (open > 0) s.close();
     });
     return closing;
   };
