@@ -47,9 +47,9 @@ export const limits = {
   maxResetsPerSecond: 200,
   /** Response bytes one stream may have waiting for a slow reader; past it the handler waits. */
   maxPendingBytesPerStream: 256 * 1024,
-  /** Response bytes one connection may have waiting; past it its new streams are refused. */
+  /** Response bytes one connection may have waiting; past it its new streams are refused and its writers wait. */
   maxPendingBytesPerConnection: 4 * 1024 * 1024,
-  /** Response bytes the whole process may have waiting; past it new streams are refused. */
+  /** Response bytes the whole process may have waiting; past it new streams are refused and every writer waits. */
   maxPendingBytesTotal: 64 * 1024 * 1024,
   /** How long a stream may have bytes waiting while its reader takes none; then it is reset. */
   stallTimeoutMs: 10_000,

@@ -321,8 +321,12 @@ export function createNodeAdapter(options: NodeAdapterOptions): NodeAdapter {
         req.httpVersion,
         clientOf(req.socket?.remoteAddress ?? "", req.headers),
       );
-    const flowTrack = () =>
-      flow.track(req.socket ?? res, () => resetExchange(res as http.ServerResponse));
+    const flowTrack = () => {
+      const f = flow.track(req.socket ?? res, () => resetExchange(res as http.ServerResponse));
+      // A writer waiting for room on an exchange that is gone must not wait for other streams.
+      res.once("close", () => f.release());
+      return f;
+    };
     let sink: ResponseSink | undefined;
     const fail = (e: unknown) => {
       sink ??= responseSink(res, flowTrack());
@@ -398,12 +402,12 @@ export function createNodeAdapter(options: NodeAdapterOptions): NodeAdapter {
     if (!handler) return false;
     const describe = () => summarize(headers[":method"], rawPath, "2.0", client);
     let sink: ResponseSink | undefined;
-    const newSink = (extra: Record<string, string>) =>
-      streamSink(
-        stream,
-        extra,
-        flow.track(stream.session ?? stream, () => resetExchange(stream)),
-      );
+    const newSink = (extra: Record<string, string>) => {
+      const f = flow.track(stream.session ?? stream, () => resetExchange(stream));
+      // A writer waiting for room on a stream that is gone must not wait for other streams.
+      stream.once("close", () => f.release());
+      return streamSink(stream, extra, f);
+    };
     runGuarded(
       describe,
       log,

@@ -49,9 +49,9 @@ export interface ServerLimits {
   readonly maxResetsPerSecond: number;
   /** Response bytes one stream may have waiting for its peer; past it, the handler waits (backpressure). */
   readonly maxPendingBytesPerStream: number;
-  /** Response bytes one connection may have waiting; past it, its new streams are refused. */
+  /** Response bytes one connection may have waiting; past it, its new streams are refused and its writers wait. */
   readonly maxPendingBytesPerConnection: number;
-  /** Response bytes the process may have waiting; past it, new streams are refused. */
+  /** Response bytes the process may have waiting; past it, new streams are refused and every writer waits. */
   readonly maxPendingBytesTotal: number;
   /** How long a stream may have response bytes waiting while its peer takes none; then it is reset. */
   readonly stallTimeoutMs: number;
