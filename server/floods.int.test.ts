@@ -6,11 +6,11 @@
 // with no fatal log line (the last-resort handlers), its peak RSS within
 // the flood's bound, and exit 0 on SIGTERM.
 //
-// The bystander checks are todo tests: each fails today, which also shows
-// that the oracle can fail (README "Floods" has the figures). Idle
-// connections from a few addresses fill the global connection budget and a
-// new client is closed at once; a burst of zero-window streams and a rapid
-// reset flood each delay some bystander calls past 2 s on this 2-core machine.
+// And every bystander call is answered. These checks failed before the
+// budgets shed the holders instead of the newcomers (README "Floods"): idle
+// connections from a few addresses filled the process's connection cap and
+// every new client was closed at once; zero-window streams filled the
+// process's byte budget and every new stream was refused.
 import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
 import { connectionFlood } from "../scripts/floods/connection-flood.js";
@@ -21,8 +21,8 @@ import { zeroWindowFlood } from "../scripts/floods/zero-window.js";
 const why = (r: FloodResult) =>
   `${r.failures.join("; ")}\nattacker: ${r.attacker}\nbystander: ${JSON.stringify(r.bystander)}`;
 
-/** Runs `flood` once for the tests of its block: survival, then the bystander (todo while `gap`). */
-function floodTests(flood: Flood, gap: string, more: (r: () => FloodResult) => void = () => {}) {
+/** Runs `flood` once for the tests of its block: survival, then the bystander. */
+function floodTests(flood: Flood, more: (r: () => FloodResult) => void = () => {}) {
   describe(flood.description, () => {
     let r: FloodResult;
     before(async () => {
@@ -41,7 +41,7 @@ function floodTests(flood: Flood, gap: string, more: (r: () => FloodResult) => v
       assert.equal(r.exitCode, 0, why(r));
     });
     more(() => r);
-    it("every bystander call is answered within 2 s", { todo: gap }, () => {
+    it("every bystander call is answered within 2 s", () => {
       assert.equal(r.bystander.failed, 0, why(r));
     });
   });
@@ -49,16 +49,12 @@ function floodTests(flood: Flood, gap: string, more: (r: () => FloodResult) => v
 
 floodTests(
   zeroWindowFlood({ connections: 8, streamsPerConnection: 32, holdSeconds: 4, rssBoundMiB: 100 }),
-  "a burst of streaming work stalls the event loop for seconds",
 );
 
-floodTests(
-  rapidResetFlood({ addresses: 2, seconds: 6 }),
-  "the server reads on a reset flood until its GOAWAY lands",
-  (r) =>
-    it("the attacker is sent GOAWAY (ENHANCE_YOUR_CALM)", () => {
-      assert.match(r().attacker, /GOAWAY\(ENHANCE_YOUR_CALM\)/, why(r()));
-    }),
+floodTests(rapidResetFlood({ addresses: 2, seconds: 6 }), (r) =>
+  it("the attacker is sent GOAWAY (ENHANCE_YOUR_CALM)", () => {
+    assert.match(r().attacker, /GOAWAY\(ENHANCE_YOUR_CALM\)/, why(r()));
+  }),
 );
 
 floodTests(
@@ -68,10 +64,12 @@ floodTests(
     holdSeconds: 2,
     descriptorLimit: 256,
   }),
-  "the global connection budget refuses a new client once idle connections fill it",
   (r) =>
-    it("under ulimit -n 256 it holds 192 connections and closes the excess at once", () => {
-      assert.equal(r().notes["connections held open at the end"], 192, why(r()));
+    it("under ulimit -n 256 it holds at most 192 connections: the excess is closed at once, and the bystander's come out of the attackers' share", () => {
+      const held = Number(r().notes["connections held open at the end"]);
+      // 192 in all; the bystander's connection, when it is open, is one of them.
+      assert.ok(held === 191 || held === 192, `${held} attacker connections held\n${why(r())}`);
       assert.match(r().attacker, /closed before any frame/, why(r()));
+      assert.match(r().attacker, /closed by server/, "connections were given up for newcomers");
     }),
 );

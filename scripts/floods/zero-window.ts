@@ -38,7 +38,7 @@ export const zeroWindowDefaults: ZeroWindowOptions = {
   rpcs: ["SayHelloStream", "SayHello"],
   streamCount: 100,
   holdSeconds: 12,
-  rssBoundMiB: 160,
+  rssBoundMiB: 450,
 };
 
 /** Builds the flood; the defaults are {@link zeroWindowDefaults}. */

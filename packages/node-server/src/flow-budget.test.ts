@@ -55,18 +55,25 @@ describe("createFlowBudget", () => {
     assert.equal(budget.pending, 0);
   });
 
-  it("every writer waits while the process's budget is spent, on any connection", async () => {
+  it("past the process's budget a writer whose earlier bytes still wait waits, on any connection; one whose peer took everything goes on", async () => {
     const held = [{}, {}, {}, {}, {}].map((c) => budget.track(c, () => {}));
-    const sends = held.map((s) => s.sent(90)); // 450 > 400
-    const fresh = budget.track({}, () => {});
-    const waits = fresh.sent(10);
-    assert.equal(await settled(waits.room), false);
-    assert.equal(budget.admits({}), false, "new streams are refused too");
-    sends[0]?.written();
-    sends[1]?.written(); // 270 + 10 waiting now
-    assert.equal(await settled(waits.room), true);
+    const firsts = held.map((s) => s.sent(40));
+    const sends = held.map((s) => s.sent(50)); // 450 > 400
+    assert.equal(
+      await settled(sends[4]?.room ?? Promise.reject()),
+      false,
+      "the write past the budget waits",
+    );
+    const reader = budget.track({}, () => {});
+    const first = reader.sent(10);
+    assert.equal(await settled(first.room), true, "a stream holding nothing goes on");
+    const second = reader.sent(10);
+    assert.equal(await settled(second.room), false, "once it holds bytes it waits too");
+    assert.equal(budget.admits({}), true, "new streams are still admitted");
+    for (const f of firsts.slice(0, 3)) f.written(); // 330 waiting now
+    assert.equal(await settled(second.room), true);
     assert.equal(await settled(sends[4]?.room ?? Promise.reject()), true);
-    for (const s of [...held, fresh]) s.release();
+    for (const s of [...held, reader]) s.release();
     assert.equal(budget.pending, 0);
   });
 
@@ -82,5 +89,36 @@ describe("createFlowBudget", () => {
     a.release();
     assert.equal(budget.pending, 0);
     assert.equal(budget.admits(connection), true);
+  });
+
+  it("past the process's budget the longest-stalled streams are reset until it is within 3/4 of it; a stream that has not stalled a second is not", async () => {
+    const shedding = createFlowBudget(limits); // stallTimeoutMs 60 s: only shedding resets here
+    try {
+      const resets: string[] = [];
+      const track = (name: string) => {
+        const s = shedding.track({}, () => {
+          resets.push(name);
+          s.release();
+        });
+        return s;
+      };
+      const stalled = ["a", "b", "c", "d"].map((name) => {
+        const s = track(name);
+        s.sent(90); // never written: the peer takes nothing
+        return s;
+      });
+      await new Promise((r) => setTimeout(r, 1_050)); // a, b, c, d have stalled a second
+      const fresh = track("fresh");
+      fresh.sent(90); // 450 waiting > 400
+      assert.equal(shedding.admits({}), true, "new streams are still admitted");
+      await new Promise((r) => setTimeout(r, 200)); // the shed pass runs within 100 ms
+      // 450 → 360 (a) → 270 (b) ≤ 300: the two longest-stalled go; the fresh one stays.
+      assert.deepEqual(resets, ["a", "b"]);
+      assert.equal(shedding.pending, 270);
+      for (const s of [...stalled, fresh]) s.release();
+      assert.equal(shedding.pending, 0);
+    } finally {
+      shedding.close();
+    }
   });
 });

@@ -5,12 +5,20 @@
  * per stream, per connection and in the whole process, and reset a stream
  * whose peer keeps it stalled.
  *
- * A writer waits while any of the three is spent, not only its stream's:
+ * A writer waits while any of the three is spent, not only its stream's
+ * (past the process's budget, only a writer whose earlier bytes still wait):
  * many streams each under its own budget would otherwise hold
  * streams × maxPendingBytesPerStream (8192 × 256 KiB = 2 GiB), since
  * refusing new streams does nothing about the ones already open. So the
  * process holds at most maxPendingBytesTotal plus the one write each open
  * stream may make before it waits.
+ *
+ * Past the process's budget the streams that hold it are shed, not the
+ * newcomers: new streams are still admitted (a connection over its own
+ * budget gets none), and streams stalled for {@link shedAfterMs} or more are
+ * reset, the longest-stalled first, until the process is back within
+ * three quarters of its budget. A peer that reads never stalls, so a few
+ * hostile connections that take nothing cannot lock everyone else out.
  */
 
 /** What the budgets allow. */
@@ -26,8 +34,9 @@ export interface FlowLimits {
    */
   readonly maxPendingBytesPerConnection: number;
   /**
-   * Response bytes the process may have waiting; past it, new streams
-   * everywhere are refused and every writer waits.
+   * Response bytes the process may have waiting; past it every writer
+   * waits and the longest-stalled streams are reset until the process is
+   * within three quarters of it again (new streams are still admitted).
    */
   readonly maxPendingBytesTotal: number;
   /**
@@ -60,7 +69,7 @@ export interface ConnectionFlow {
 export interface FlowBudget {
   /** Bytes waiting in the whole process. */
   readonly pending: number;
-  /** Whether `connection` (and the process) may take a new stream now. */
+  /** Whether `connection` may take a new stream now (it is within its own budget). */
   admits(connection: object): boolean;
   /**
    * Starts accounting for one response on `connection`; `reset` is called
@@ -85,9 +94,19 @@ interface Tracked {
   connection: Connection;
 }
 
+/**
+ * How long a stream must have held bytes without its peer taking any before
+ * it may be shed to bring the process back within its budget: a second, or
+ * the stall timeout if that is shorter.
+ */
+export function shedAfterMs(limits: FlowLimits): number {
+  return Math.min(1_000, limits.stallTimeoutMs);
+}
+
 /** Creates the budget and its stall sweep (once a second, unref'd). */
 export function createFlowBudget(limits: FlowLimits): FlowBudget {
   let total = 0;
+  let shedScheduled = false;
   const connections = new WeakMap<object, Connection>();
   const waiting = new Set<Tracked>();
   /** Connections with blocked writers. */
@@ -100,10 +119,15 @@ export function createFlowBudget(limits: FlowLimits): FlowBudget {
     }
     return entry;
   };
-  const hasRoom = (t: Tracked) =>
+  /**
+   * Whether `t`'s writer may go on. Past the process's budget only writers
+   * whose peer has taken everything they wrote before (`held` 0) go on: a
+   * peer that reads is never held back by peers that do not.
+   */
+  const hasRoom = (t: Tracked, held: number) =>
     t.pending <= limits.maxPendingBytesPerStream &&
     t.connection.pending <= limits.maxPendingBytesPerConnection &&
-    total <= limits.maxPendingBytesTotal;
+    (total <= limits.maxPendingBytesTotal || held === 0);
   const wakeAll = (t: Tracked) => {
     t.connection.blocked.delete(t);
     if (t.connection.blocked.size === 0) blockedConnections.delete(t.connection);
@@ -112,7 +136,7 @@ export function createFlowBudget(limits: FlowLimits): FlowBudget {
   /** Wakes the writers of `connection` that have room now. */
   const wakeOn = (connection: Connection) => {
     if (connection.pending > limits.maxPendingBytesPerConnection) return;
-    for (const t of connection.blocked) if (hasRoom(t)) wakeAll(t);
+    for (const t of connection.blocked) if (hasRoom(t, t.pending)) wakeAll(t);
   };
   /**
    * Takes `bytes` off `t`'s counts and wakes whoever that made room for:
@@ -133,6 +157,26 @@ export function createFlowBudget(limits: FlowLimits): FlowBudget {
     if (t.pending - bytes <= 0) waiting.delete(t);
     drop(t, bytes);
   };
+  /** Resets the longest-stalled streams while the process is over its budget. */
+  const shed = () => {
+    shedScheduled = false;
+    if (total <= limits.maxPendingBytesTotal) return;
+    const stalledBefore = Date.now() - shedAfterMs(limits);
+    const stalled = [...waiting].filter((t) => t.lastProgress <= stalledBefore);
+    stalled.sort((a, b) => a.lastProgress - b.lastProgress);
+    let left = total;
+    for (const t of stalled) {
+      if (left <= limits.maxPendingBytesTotal * 0.75) break;
+      left -= t.pending;
+      waiting.delete(t);
+      t.reset();
+    }
+  };
+  const scheduleShed = () => {
+    if (shedScheduled) return;
+    shedScheduled = true;
+    setTimeout(shed, 100).unref(); // at most ten passes a second, however many writes
+  };
   const sweep = setInterval(
     () => {
       const now = Date.now();
@@ -142,6 +186,7 @@ export function createFlowBudget(limits: FlowLimits): FlowBudget {
           t.reset();
         }
       }
+      shed();
     },
     Math.min(1_000, limits.stallTimeoutMs),
   );
@@ -151,7 +196,6 @@ export function createFlowBudget(limits: FlowLimits): FlowBudget {
       return total;
     },
     admits(connection) {
-      if (total > limits.maxPendingBytesTotal) return false;
       return (connections.get(connection)?.pending ?? 0) <= limits.maxPendingBytesPerConnection;
     },
     track(connection, reset) {
@@ -166,7 +210,8 @@ export function createFlowBudget(limits: FlowLimits): FlowBudget {
       return {
         sent(bytes) {
           if (released) return { written: () => {}, room: Promise.resolve() };
-          if (t.pending === 0) t.lastProgress = Date.now();
+          const held = t.pending;
+          if (held === 0) t.lastProgress = Date.now();
           t.pending += bytes;
           t.connection.pending += bytes;
           total += bytes;
@@ -177,8 +222,9 @@ export function createFlowBudget(limits: FlowLimits): FlowBudget {
             done = true;
             settle(t, bytes);
           };
+          if (total > limits.maxPendingBytesTotal) scheduleShed();
           let room = Promise.resolve();
-          if (!hasRoom(t)) {
+          if (!hasRoom(t, held)) {
             room = new Promise<void>((resolve) => t.waiters.push(resolve));
             t.connection.blocked.add(t);
             blockedConnections.add(t.connection);

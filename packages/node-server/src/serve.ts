@@ -3,6 +3,7 @@ import * as http2 from "node:http2";
 import type { AddressInfo, Socket } from "node:net";
 import { createNodeAdapter, type NodeAdapter, type NodeAdapterOptions } from "./adapter.js";
 import { createClientBudget } from "./client-budget.js";
+import { createConnectionShares } from "./connection-shares.js";
 import { consoleLog } from "./engine-log.js";
 import { createFlowBudget } from "./flow-budget.js";
 import { createHttp1Server } from "./http1-server.js";
@@ -91,6 +92,10 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
   const sweep = setInterval(() => clients.sweep(), 10_000);
   sweep.unref();
   const proxies = createTrustedProxies(options.trustedProxies ?? []);
+  /** Connections by client, to make room for a newcomer when the process is full. */
+  const shares = createConnectionShares();
+  /** Evicted connections whose slots were already given back. */
+  const released = new WeakSet<Socket>();
   const adapter = createNodeAdapter({
     ...options,
     log,
@@ -131,11 +136,32 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
     admit: (socket) => {
       if (draining) return false;
       const address = peer(socket);
-      const refused = clients.openConnection(address, proxies.trusts(address));
-      if (refused) log.debug({ client: address, refused }, "connection refused by a budget");
-      return refused === undefined;
+      const shared = proxies.trusts(address);
+      let refused = clients.openConnection(address, shared);
+      if (refused === "connections" && !shared) {
+        // The process is full: the client holding the most gives up its
+        // least active connection, if it holds at least two more than this one.
+        const evicted = shares.evictFor(address);
+        if (evicted) {
+          clients.closeConnection(evicted.client);
+          released.add(evicted.socket);
+          evicted.socket.destroy();
+          refused = clients.openConnection(address, shared);
+        }
+      }
+      if (refused) {
+        log.debug({ client: address, refused }, "connection refused by a budget");
+        return false;
+      }
+      if (!shared) shares.add(address, socket);
+      return true;
     },
-    release: (socket) => clients.closeConnection(peer(socket)),
+    release: (socket) => {
+      if (released.delete(socket)) return; // evicted: its slot was given back at once
+      const address = peer(socket);
+      shares.remove(address, socket);
+      clients.closeConnection(address);
+    },
   });
 
   const sockets = new Set<Socket>();
