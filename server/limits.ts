@@ -29,7 +29,7 @@ export const limits = {
   maxStreamsPerClient: 1024,
   /** Open HTTP/2 streams in the whole process; more are refused (REFUSED_STREAM). */
   maxStreams: 8192,
-  /** Open connections in the whole process (kept 64 under the descriptor limit); more are closed at once. */
+  /** Open connections in the whole process (kept 64 under the descriptor limit); at it, a newcomer takes the least active connection of the client holding the most, or is closed at once. */
   maxConnections: 4096,
   /** File descriptors kept free under the process's limit, so it can always accept and shed. */
   descriptorHeadroom: 64,
@@ -48,8 +48,8 @@ export const limits = {
   /** Response bytes one stream may have waiting for a slow reader; past it the handler waits. */
   maxPendingBytesPerStream: 256 * 1024,
   /** Response bytes one connection may have waiting; past it its new streams are refused and its writers wait. */
-  maxPendingBytesPerConnection: 4 * 1024 * 1024,
-  /** Response bytes the whole process may have waiting; past it new streams are refused and every writer waits. */
+  maxPendingBytesPerConnection: 1024 * 1024,
+  /** Response bytes the whole process may have waiting; past it writers still holding bytes wait and the longest-stalled streams are reset. */
   maxPendingBytesTotal: 64 * 1024 * 1024,
   /** How long a stream may have bytes waiting while its reader takes none; then it is reset. */
   stallTimeoutMs: 10_000,

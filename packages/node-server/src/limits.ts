@@ -27,9 +27,12 @@ export interface ServerLimits {
   /** Open HTTP/2 streams in the whole process; more are refused (REFUSED_STREAM). */
   readonly maxStreams: number;
   /**
-   * Open connections in the whole process; more are closed as soon as
-   * accepted. Kept at least `descriptorHeadroom` below the process's file
-   * descriptor limit, so the server can always accept, answer and shed.
+   * Open connections in the whole process, kept at least
+   * `descriptorHeadroom` below the process's file descriptor limit so the
+   * server can always accept, answer and shed. At the cap a new client's
+   * connection is admitted by closing the least active connection of the
+   * client holding the most, when that client holds at least two more;
+   * otherwise it is closed as soon as accepted.
    */
   readonly maxConnections: number;
   /** File descriptors kept free under the process's limit (see maxConnections). */
@@ -51,7 +54,12 @@ export interface ServerLimits {
   readonly maxPendingBytesPerStream: number;
   /** Response bytes one connection may have waiting; past it, its new streams are refused and its writers wait. */
   readonly maxPendingBytesPerConnection: number;
-  /** Response bytes the process may have waiting; past it, new streams are refused and every writer waits. */
+  /**
+   * Response bytes the process may have waiting; past it, writers whose
+   * earlier bytes still wait wait too, and streams stalled a second or more
+   * are reset (longest first) until three quarters of it are left. New
+   * streams are still admitted.
+   */
   readonly maxPendingBytesTotal: number;
   /** How long a stream may have response bytes waiting while its peer takes none; then it is reset. */
   readonly stallTimeoutMs: number;
@@ -103,7 +111,7 @@ export const defaultLimits: ServerLimits = {
   newConnectionsPerClientPerSecond: 100,
   maxResetsPerSecond: 200,
   maxPendingBytesPerStream: 256 * 1024,
-  maxPendingBytesPerConnection: 4 * 1024 * 1024,
+  maxPendingBytesPerConnection: 1024 * 1024,
   maxPendingBytesTotal: 64 * 1024 * 1024,
   stallTimeoutMs: 10_000,
   firstBytesTimeoutMs: 10_000,
