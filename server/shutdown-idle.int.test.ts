@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import * as http from "node:http";
 import * as http2 from "node:http2";
-import type { Socket } from "node:net";
+import { connect, type Socket } from "node:net";
 import { describe, it } from "node:test";
 import { requestBody, requestHeaders, sayHelloPath } from "../scripts/kit/h2-calls.js";
 import { startTestServer } from "./testing.js";
@@ -121,5 +121,20 @@ describe("shutdown with idle keep-alive connections", () => {
       agent.destroy();
       session.destroy();
     }
+  });
+
+  it("a connection that has sent nothing is closed once drainIdleMs has passed, not at the end of the grace", async () => {
+    const server = await startTestServer(undefined, { limits: { drainIdleMs } });
+    const silent = connect(server.port, "127.0.0.1");
+    silent.on("error", () => {});
+    await new Promise((r) => silent.once("connect", r));
+    const closedBy = new Promise<number>((r) => silent.once("close", () => r(performance.now())));
+    const started = performance.now();
+    await server.close();
+    const took = (await closedBy) - started;
+    assert.ok(
+      took < drainIdleMs + 1_500,
+      `the silent connection was closed after ${took.toFixed(0)} ms`,
+    );
   });
 });

@@ -67,7 +67,8 @@ export interface RunningServer {
    * included) finish within `shutdownGraceMs`, then closes whatever is
    * left. An idle keep-alive connection is closed after its next request,
    * or after `drainIdleMs` if none comes, so that a request a proxy sends
-   * on it just as shutdown begins is served, not lost. Resolves when every
+   * on it just as shutdown begins is served, not lost; a connection that
+   * has sent nothing at all by then is closed too. Resolves when every
    * connection is gone. Idempotent.
    */
   close(): Promise<void>;
@@ -169,6 +170,10 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
     sockets.add(s);
     s.once("close", () => sockets.delete(s));
   });
+  /** Connections whose first bytes chose a protocol; the others have not spoken yet. */
+  const decided = new WeakSet<Socket>();
+  h1.on("connection", (s: Socket) => decided.add(s));
+  h2.on("connection", (s: Socket) => decided.add(s));
   // Open streams per HTTP/2 session, to tell busy sessions from idle ones when draining.
   const sessions = new Map<http2.ServerHttp2Session, number>();
   h2.on("session", (s) => {
@@ -212,6 +217,8 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
       // more request, since a client may be sending one on them right now.
       let idleSweep: NodeJS.Timeout | undefined;
       const closeIdle = () => {
+        // A connection that has not said a word by now is as idle as any.
+        for (const s of sockets) if (!decided.has(s)) s.destroy();
         for (const s of sessions.keys()) s.close();
         h1.closeIdleConnections();
         idleSweep = setInterval(() => h1.closeIdleConnections(), 50);
