@@ -20,6 +20,7 @@ import { parseArgs } from "node:util";
 import { type Protocol, runLoad, summarize, wireRequest } from "./kit/h2-calls.js";
 import { h2loadUserAgent, percentile, requireH2load, runH2load } from "./kit/h2load.js";
 import { loadAverage } from "./kit/machine.js";
+import { markdownTable } from "./kit/markdown-table.js";
 import { loggedCalls } from "./kit/server-log.js";
 import { type ServerProcess, serverCommandLine, startServerProcess } from "./kit/server-process.js";
 
@@ -54,17 +55,6 @@ const fmt = (n: number, digits = 1) =>
   n.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits });
 const int = (n: number) => n.toLocaleString("en-US");
 const signed = (n: number) => `${n >= 0 ? "+" : ""}${fmt(n)}`;
-
-function table(head: string[], rows: string[][]): string {
-  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
-  const line = (cells: string[]) =>
-    `| ${cells.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join(" | ")} |`;
-  return [
-    line(head),
-    `|${widths.map((w) => "-".repeat(w + 2)).join("|")}|`,
-    ...rows.map(line),
-  ].join("\n");
-}
 
 /** One protocol's numbers and every check on its calls. */
 interface ProtocolRun {
@@ -298,7 +288,7 @@ async function main(): Promise<number> {
   }
   console.log("");
   console.log(
-    table(
+    markdownTable(
       [
         "protocol",
         "calls",
@@ -345,7 +335,7 @@ async function main(): Promise<number> {
     memory = await memoryRun(dir, userAgent);
     const base = memory.samples[0]?.rssKiB ?? 0;
     console.log(
-      table(
+      markdownTable(
         ["calls after warm-up", "RSS MiB", "Δ MiB"],
         memory.samples.map((s) => [int(s.calls), fmt(mib(s.rssKiB)), signed(mib(s.rssKiB - base))]),
       ),

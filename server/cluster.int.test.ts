@@ -6,9 +6,9 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import * as http from "node:http";
-import { connect } from "node:net";
 import { describe, it } from "node:test";
 import { type ServerProcess, startServerProcess } from "../scripts/kit/server-process.js";
+import { connectionRefused } from "../scripts/kit/wire-probes.js";
 import { appMetadataKeys } from "./metadata-keys.js";
 
 const workers = 2;
@@ -77,18 +77,6 @@ function alive(pid: number): boolean {
   } catch {
     return false;
   }
-}
-
-function refused(url: string): Promise<boolean> {
-  const { hostname, port } = new URL(url);
-  return new Promise((resolve) => {
-    const s = connect(Number(port), hostname);
-    s.once("connect", () => {
-      s.destroy();
-      resolve(false);
-    });
-    s.once("error", () => resolve(true));
-  });
 }
 
 async function until<T>(what: string, probe: () => Promise<T | undefined>, ms = 10_000) {
@@ -162,7 +150,7 @@ describe(`npm start -- --workers ${workers}`, () => {
       await new Promise((r) => setTimeout(r, 300));
       server.child.kill("SIGTERM");
       await until("new connections are refused while the workers drain", async () =>
-        (await refused(server.url)) ? true : undefined,
+        (await connectionRefused(server.url)) ? true : undefined,
       );
       const answers = await Promise.all(slow);
       for (const a of answers) assert.equal(a.status, 200, a.body);

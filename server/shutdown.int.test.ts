@@ -1,13 +1,13 @@
 // Graceful shutdown of a real server process: SIGTERM lets accepted calls
 // finish (streams included), refuses new connections, and exits 0.
 import assert from "node:assert/strict";
-import { connect } from "node:net";
 import { describe, it } from "node:test";
 import { createClient } from "@connectrpc/connect";
 import { createNodeHttpClient } from "@connectrpc/connect-node";
 import { createMetadataTransport } from "@hello-metadata/metadata";
 import { HelloService } from "../gen/hello/v1/hello_pb.js";
 import { startServerProcess } from "../scripts/kit/server-process.js";
+import { connectionRefused } from "../scripts/kit/wire-probes.js";
 
 const client = (url: string, protocol: "grpc" | "connect", httpVersion: "1.1" | "2") =>
   createClient(
@@ -18,18 +18,6 @@ const client = (url: string, protocol: "grpc" | "connect", httpVersion: "1.1" | 
       httpClient: createNodeHttpClient(httpVersion === "2" ? { httpVersion } : { httpVersion }),
     }),
   );
-
-function refused(url: string): Promise<boolean> {
-  const { hostname, port } = new URL(url);
-  return new Promise((resolve) => {
-    const s = connect(Number(port), hostname);
-    s.once("connect", () => {
-      s.destroy();
-      resolve(false);
-    });
-    s.once("error", () => resolve(true));
-  });
-}
 
 describe("SIGTERM", () => {
   it("in-flight unary calls and streams complete, then the process exits 0", async () => {
@@ -60,7 +48,7 @@ describe("SIGTERM", () => {
       );
       assert.equal((await stream).length, 4);
       assert.equal(await server.exited, 0);
-      assert.ok(await refused(server.url), "new connections are refused");
+      assert.ok(await connectionRefused(server.url), "new connections are refused");
     } finally {
       server.kill();
     }
@@ -73,7 +61,7 @@ describe("SIGTERM", () => {
       await new Promise((r) => setTimeout(r, 200));
       server.child.kill("SIGTERM");
       await new Promise((r) => setTimeout(r, 200));
-      assert.ok(await refused(server.url), "refused while the slow call drains");
+      assert.ok(await connectionRefused(server.url), "refused while the slow call drains");
       assert.equal((await call).message, "Hello, slow");
       assert.equal(await server.exited, 0);
     } finally {

@@ -18,6 +18,7 @@ import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { loadAverage } from "../kit/machine.js";
+import { markdownTable } from "../kit/markdown-table.js";
 import { connectionFlood } from "./connection-flood.js";
 import { type Flood, type FloodResult, runFlood } from "./flood.js";
 import { pingFlood, settingsFlood } from "./ping-settings.js";
@@ -47,17 +48,6 @@ export const floods: readonly Flood[] = [
 
 const mib = (kib: number) => (kib / 1024).toFixed(1);
 const ms = (n: number) => (Number.isNaN(n) ? "—" : n.toFixed(1));
-
-function table(head: string[], rows: string[][]): string {
-  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
-  const line = (cells: string[]) =>
-    `| ${cells.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join(" | ")} |`;
-  return [
-    line(head),
-    `|${widths.map((w) => "-".repeat(w + 2)).join("|")}|`,
-    ...rows.map(line),
-  ].join("\n");
-}
 
 function pinnedTo(): string {
   const m = /^Cpus_allowed_list:\s*(\S+)/m.exec(readFileSync("/proc/self/status", "utf8"));
@@ -116,7 +106,7 @@ async function main(): Promise<number> {
     );
   }
   console.log(
-    table(
+    markdownTable(
       [
         "flood",
         "RSS before MiB",

@@ -154,3 +154,16 @@ export function grpcFrame(
   head.writeUInt32BE(claimedLength ?? payload.length, 1);
   return Buffer.concat([head, payload]);
 }
+
+/** Whether a TCP connection to `url`'s host and port is refused (true) or accepted (false; closed at once). */
+export function connectionRefused(url: string): Promise<boolean> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve) => {
+    const s = connect(Number(port), hostname);
+    s.once("connect", () => {
+      s.destroy();
+      resolve(false);
+    });
+    s.once("error", () => resolve(true));
+  });
+}
