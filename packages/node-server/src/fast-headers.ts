@@ -32,6 +32,13 @@ export class FastHeaders implements Headers {
     }
   }
 
+  /** Headers holding one field, `name` (lowercase) with `value`, written by this server. */
+  static of(name: string, value: string): FastHeaders {
+    const h = new FastHeaders();
+    h.#map.set(name, value);
+    return h;
+  }
+
   #add(key: string, value: string): void {
     if (key === "set-cookie") {
       this.#cookies = [...(this.#cookies ?? []), value];

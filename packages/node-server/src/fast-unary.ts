@@ -94,10 +94,13 @@ export function createFastUnary(options: {
         ? responseContentType[format.protocol]
         : responseContentType[format.codec];
       const expired = timeout.timeoutMs !== undefined && timeout.timeoutMs <= 0;
-      const context = unaryContext(spec, format.protocol, contentType, {
-        ...req,
-        timeoutMs: expired ? 0 : timeout.timeoutMs,
-      });
+      const context = unaryContext(
+        spec,
+        format.protocol,
+        contentType,
+        req,
+        expired ? 0 : timeout.timeoutMs,
+      );
       // As Connect-ES negotiates it: the client's first accepted name the
       // router has; gRPC names it in the response headers before the handler runs.
       const acceptHeader = grpcLike ? "grpc-accept-encoding" : "accept-encoding";

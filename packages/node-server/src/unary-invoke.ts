@@ -39,28 +39,65 @@ export function unaryContext(
     readonly url: string;
     readonly header: Headers;
     readonly abort: LazySignal;
-    readonly timeoutMs: number | undefined;
     readonly values: ContextValues;
   },
+  timeoutMs: number | undefined,
 ): HandlerContext {
-  const deadline = call.timeoutMs === undefined ? undefined : Date.now() + call.timeoutMs;
+  const deadline = timeoutMs === undefined ? undefined : Date.now() + timeoutMs;
   if (deadline !== undefined) call.abort.setDeadline(deadline);
-  const signalSource = call.abort;
-  return {
-    method: spec.method,
-    service: spec.method.parent,
-    get signal() {
-      return signalSource.signal;
+  return new UnaryHandlerContext(spec, protocol, responseContentType, call, deadline);
+}
+
+/**
+ * The context's one class, so that a call allocates the object and its two
+ * header sets and nothing else (an object literal with a getter and an
+ * arrow function would add a closure and an accessor per call).
+ */
+class UnaryHandlerContext implements HandlerContext {
+  readonly method: UnarySpec["method"];
+  readonly service: UnarySpec["method"]["parent"];
+  readonly requestMethod = "POST";
+  readonly requestHeader: Headers;
+  readonly responseHeader: Headers;
+  readonly responseTrailer: Headers;
+  readonly protocolName: string;
+  readonly values: ContextValues;
+  readonly url: string;
+  readonly #abort: LazySignal;
+  readonly #deadline: number | undefined;
+
+  constructor(
+    spec: UnarySpec,
+    protocol: RpcProtocol,
+    responseContentType: string,
+    call: {
+      readonly url: string;
+      readonly header: Headers;
+      readonly abort: LazySignal;
+      readonly values: ContextValues;
     },
-    timeoutMs: () => (deadline === undefined ? undefined : deadline - Date.now()),
-    requestMethod: "POST",
-    requestHeader: call.header,
-    responseHeader: new FastHeaders({ "content-type": responseContentType }),
-    responseTrailer: new FastHeaders(protocol === "connect" ? undefined : { "grpc-status": "0" }),
-    protocolName: protocol,
-    values: call.values,
-    url: call.url,
-  };
+    deadline: number | undefined,
+  ) {
+    this.method = spec.method;
+    this.service = spec.method.parent;
+    this.requestHeader = call.header;
+    this.responseHeader = FastHeaders.of("content-type", responseContentType);
+    this.responseTrailer =
+      protocol === "connect" ? new FastHeaders() : FastHeaders.of("grpc-status", "0");
+    this.protocolName = protocol;
+    this.values = call.values;
+    this.url = call.url;
+    this.#abort = call.abort;
+    this.#deadline = deadline;
+  }
+
+  get signal(): AbortSignal {
+    return this.#abort.signal;
+  }
+
+  timeoutMs(): number | undefined {
+    return this.#deadline === undefined ? undefined : this.#deadline - Date.now();
+  }
 }
 
 /**
