@@ -34,9 +34,10 @@ export interface FlowLimits {
    */
   readonly maxPendingBytesPerConnection: number;
   /**
-   * Response bytes the process may have waiting; past it every writer
-   * waits and the longest-stalled streams are reset until the process is
-   * within three quarters of it again (new streams are still admitted).
+   * Response bytes the process may have waiting; past it every writer whose
+   * earlier bytes still wait waits too, and the longest-stalled streams are
+   * reset until the process is within three quarters of it again (new
+   * streams are still admitted).
    */
   readonly maxPendingBytesTotal: number;
   /**

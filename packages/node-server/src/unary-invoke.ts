@@ -26,6 +26,14 @@ type Next = (req: UnaryRequest) => Promise<UnaryResponse>;
 /** Interceptor chains, built once per method and interceptor list, not per call. */
 const chains = new WeakMap<object, WeakMap<Interceptor[], Next>>();
 
+/** What a unary call brings to its handler context. */
+interface UnaryCall {
+  readonly url: string;
+  readonly header: Headers;
+  readonly abort: LazySignal;
+  readonly values: ContextValues;
+}
+
 /**
  * A handler context for one unary call, as Connect-ES builds one: the
  * response headers start with the content type, gRPC trailers with status 0,
@@ -35,12 +43,7 @@ export function unaryContext(
   spec: UnarySpec,
   protocol: RpcProtocol,
   responseContentType: string,
-  call: {
-    readonly url: string;
-    readonly header: Headers;
-    readonly abort: LazySignal;
-    readonly values: ContextValues;
-  },
+  call: UnaryCall,
   timeoutMs: number | undefined,
 ): HandlerContext {
   const deadline = timeoutMs === undefined ? undefined : Date.now() + timeoutMs;
@@ -70,12 +73,7 @@ class UnaryHandlerContext implements HandlerContext {
     spec: UnarySpec,
     protocol: RpcProtocol,
     responseContentType: string,
-    call: {
-      readonly url: string;
-      readonly header: Headers;
-      readonly abort: LazySignal;
-      readonly values: ContextValues;
-    },
+    call: UnaryCall,
     deadline: number | undefined,
   ) {
     this.method = spec.method;
