@@ -455,6 +455,7 @@ function defaultFlow(): FlowBudget {
     maxPendingBytesPerStream: 1024 * 1024,
     maxPendingBytesPerConnection: 16 * 1024 * 1024,
     maxPendingBytesTotal: 256 * 1024 * 1024,
+    maxPendingWritesTotal: 65_536,
     stallTimeoutMs: 30_000,
   });
 }

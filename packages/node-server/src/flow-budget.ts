@@ -13,6 +13,14 @@
  * process holds at most maxPendingBytesTotal plus the one write each open
  * stream may make before it waits.
  *
+ * The process's budget also counts writes, not only bytes: every message a
+ * handler yields costs CPU to make (serialize, frame, write) whatever its
+ * size, so bytes alone would let peers that take nothing make the server
+ * produce tens of thousands of small messages (64 MiB of 2.6 KB greetings is
+ * 26,000 of them, seconds of one core) before any writer waits. Past
+ * maxPendingWritesTotal waiting writes the process is over its budget just
+ * as past maxPendingBytesTotal bytes.
+ *
  * Past the process's budget the streams that hold it are shed, not the
  * newcomers: new streams are still admitted (a connection over its own
  * budget gets none), and streams stalled for {@link shedAfterMs} or more are
@@ -40,6 +48,13 @@ export interface FlowLimits {
    * streams are still admitted).
    */
   readonly maxPendingBytesTotal: number;
+  /**
+   * Writes (response messages or chunks) the process may have waiting for
+   * their peers; past it the process is over its budget as past
+   * maxPendingBytesTotal (see the module comment: making a message costs CPU
+   * whatever its size).
+   */
+  readonly maxPendingWritesTotal: number;
   /**
    * How long a stream may have bytes waiting without the peer taking any;
    * then it is reset, and what it held is released.
@@ -70,6 +85,8 @@ export interface ConnectionFlow {
 export interface FlowBudget {
   /** Bytes waiting in the whole process. */
   readonly pending: number;
+  /** Writes waiting in the whole process. */
+  readonly pendingWrites: number;
   /** Whether `connection` may take a new stream now (it is within its own budget). */
   admits(connection: object): boolean;
   /**
@@ -89,8 +106,14 @@ interface Connection {
 
 interface Tracked {
   pending: number;
+  /** Its writes still waiting. */
+  writes: number;
   lastProgress: number;
   reset: () => void;
+  /** How many of its writes the peer has taken, ever. */
+  taken: number;
+  /** `taken` when its writer last began to wait. */
+  takenWhenBlocked: number;
   waiters: (() => void)[];
   connection: Connection;
 }
@@ -107,7 +130,11 @@ export function shedAfterMs(limits: FlowLimits): number {
 /** Creates the budget and its stall sweep (once a second, unref'd). */
 export function createFlowBudget(limits: FlowLimits): FlowBudget {
   let total = 0;
+  let totalWrites = 0;
   let shedScheduled = false;
+  /** Whether the process is over its budget, in bytes or in writes. */
+  const over = () =>
+    total > limits.maxPendingBytesTotal || totalWrites > limits.maxPendingWritesTotal;
   const connections = new WeakMap<object, Connection>();
   const waiting = new Set<Tracked>();
   /** Connections with blocked writers. */
@@ -128,47 +155,71 @@ export function createFlowBudget(limits: FlowLimits): FlowBudget {
   const hasRoom = (t: Tracked, held: number) =>
     t.pending <= limits.maxPendingBytesPerStream &&
     t.connection.pending <= limits.maxPendingBytesPerConnection &&
-    (total <= limits.maxPendingBytesTotal || held === 0);
+    (!over() || held === 0);
   const wakeAll = (t: Tracked) => {
     t.connection.blocked.delete(t);
     if (t.connection.blocked.size === 0) blockedConnections.delete(t.connection);
     for (const wake of t.waiters.splice(0)) wake();
   };
-  /** Wakes the writers of `connection` that have room now. */
+  /**
+   * Wakes the writers of `connection` that have room now, except those
+   * whose peer has taken none of their bytes since they began to wait: more
+   * bytes would only queue behind the untaken ones, and each message costs
+   * CPU to make. Such a writer wakes when its peer takes something (its own
+   * `written`), or when its stream is released. Without this, every time
+   * the process came back within its budget every stalled writer would make
+   * one more message for nobody.
+   */
   const wakeOn = (connection: Connection) => {
     if (connection.pending > limits.maxPendingBytesPerConnection) return;
-    for (const t of connection.blocked) if (hasRoom(t, t.pending)) wakeAll(t);
+    for (const t of connection.blocked) {
+      const moved = t.pending === 0 || t.taken !== t.takenWhenBlocked;
+      if (moved && hasRoom(t, t.pending)) wakeAll(t);
+    }
   };
   /**
-   * Takes `bytes` off `t`'s counts and wakes whoever that made room for:
-   * writers on `t`'s connection, or on every connection when the process
-   * just came back within its budget.
+   * Takes `bytes` in `writes` writes off `t`'s counts and wakes whoever
+   * that made room for: writers on `t`'s connection, or on every connection
+   * when the process just came back within its budget.
    */
-  const drop = (t: Tracked, bytes: number) => {
-    const wasOver = total > limits.maxPendingBytesTotal;
+  const drop = (t: Tracked, bytes: number, writes: number) => {
+    const wasOver = over();
     t.pending -= bytes;
     t.connection.pending -= bytes;
     total -= bytes;
-    if (total > limits.maxPendingBytesTotal) return;
+    t.writes -= writes;
+    totalWrites -= writes;
+    if (over()) return;
     if (wasOver) for (const c of [...blockedConnections]) wakeOn(c);
     else wakeOn(t.connection);
   };
   const settle = (t: Tracked, bytes: number) => {
     t.lastProgress = Date.now();
+    t.taken++;
     if (t.pending - bytes <= 0) waiting.delete(t);
-    drop(t, bytes);
+    drop(t, bytes, 1);
   };
-  /** Resets the longest-stalled streams while the process is over its budget. */
+  /**
+   * Resets the longest-stalled streams while the process is over its
+   * budget, until three quarters of it (bytes and writes) are left.
+   */
   const shed = () => {
     shedScheduled = false;
-    if (total <= limits.maxPendingBytesTotal) return;
+    if (!over()) return;
     const stalledBefore = Date.now() - shedAfterMs(limits);
     const stalled = [...waiting].filter((t) => t.lastProgress <= stalledBefore);
     stalled.sort((a, b) => a.lastProgress - b.lastProgress);
     let left = total;
+    let leftWrites = totalWrites;
     for (const t of stalled) {
-      if (left <= limits.maxPendingBytesTotal * 0.75) break;
+      if (
+        left <= limits.maxPendingBytesTotal * 0.75 &&
+        leftWrites <= limits.maxPendingWritesTotal * 0.75
+      ) {
+        break;
+      }
       left -= t.pending;
+      leftWrites -= t.writes;
       waiting.delete(t);
       t.reset();
     }
@@ -196,12 +247,18 @@ export function createFlowBudget(limits: FlowLimits): FlowBudget {
     get pending() {
       return total;
     },
+    get pendingWrites() {
+      return totalWrites;
+    },
     admits(connection) {
       return (connections.get(connection)?.pending ?? 0) <= limits.maxPendingBytesPerConnection;
     },
     track(connection, reset) {
       const t: Tracked = {
         pending: 0,
+        writes: 0,
+        taken: 0,
+        takenWhenBlocked: 0,
         lastProgress: Date.now(),
         reset,
         waiters: [],
@@ -216,6 +273,8 @@ export function createFlowBudget(limits: FlowLimits): FlowBudget {
           t.pending += bytes;
           t.connection.pending += bytes;
           total += bytes;
+          t.writes++;
+          totalWrites++;
           waiting.add(t);
           let done = false;
           const written = () => {
@@ -223,10 +282,11 @@ export function createFlowBudget(limits: FlowLimits): FlowBudget {
             done = true;
             settle(t, bytes);
           };
-          if (total > limits.maxPendingBytesTotal) scheduleShed();
+          if (over()) scheduleShed();
           let room = Promise.resolve();
           if (!hasRoom(t, held)) {
             room = new Promise<void>((resolve) => t.waiters.push(resolve));
+            t.takenWhenBlocked = t.taken;
             t.connection.blocked.add(t);
             blockedConnections.add(t.connection);
           }
@@ -237,7 +297,7 @@ export function createFlowBudget(limits: FlowLimits): FlowBudget {
           released = true;
           waiting.delete(t);
           wakeAll(t);
-          drop(t, t.pending);
+          drop(t, t.pending, t.writes);
         },
       };
     },
