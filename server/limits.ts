@@ -23,6 +23,10 @@ export const limits = {
   maxHeaderBytes: 64 * 1024,
   /** Largest request message, in bytes; past it, `ResourceExhausted`. */
   maxRequestBytes: 1024 * 1024,
+  /** HTTP/2 streams the process starts per event-loop turn; the rest wait for the next turns, round-robin over connections (so bursts do not hold everyone's calls). */
+  streamStartsPerTurn: 64,
+  /** HTTP/2 streams one connection may start per event-loop turn (see above). */
+  streamStartsPerConnectionPerTurn: 8,
   /** Concurrent HTTP/2 streams per connection (SETTINGS_MAX_CONCURRENT_STREAMS); more are refused. */
   maxConcurrentStreams: 256,
   /** Open HTTP/2 streams one client address may hold across its connections; more are refused. */
@@ -51,6 +55,8 @@ export const limits = {
   maxPendingBytesPerConnection: 1024 * 1024,
   /** Response bytes the whole process may have waiting; past it writers still holding bytes wait and the longest-stalled streams are reset. */
   maxPendingBytesTotal: 64 * 1024 * 1024,
+  /** Response messages the whole process may have waiting; past it, as past the byte budget (each costs CPU to make, whatever its size). */
+  maxPendingWritesTotal: 4096,
   /** How long a stream may have bytes waiting while its reader takes none; then it is reset. */
   stallTimeoutMs: 10_000,
   /** How long a new connection may stay silent before its first bytes arrive. */

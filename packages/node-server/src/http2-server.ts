@@ -5,6 +5,7 @@ import { type EngineLog, errorField } from "./engine-log.js";
 import type { FlowBudget } from "./flow-budget.js";
 import type { ServerLimits } from "./limits.js";
 import { watchSession } from "./session-watch.js";
+import { createStreamStarts } from "./stream-starts.js";
 
 const { NGHTTP2_REFUSED_STREAM, HTTP2_HEADER_STATUS } = http2.constants;
 
@@ -33,8 +34,12 @@ export interface Http2ServerParts {
  * and its header list is measured (past `maxHeaderBytes`: 431, in the
  * protocol's words for RPCs). RPC streams go to the adapter raw; any other
  * is handed to a second server object that never listens and only runs
- * Node's request/response compatibility API. Each session is watched for
- * keepalive, idleness and rapid resets (see session-watch.ts).
+ * Node's request/response compatibility API. Admitted streams start at most
+ * `streamStartsPerTurn` per event-loop turn, `streamStartsPerConnectionPerTurn`
+ * of one connection, round-robin (see stream-starts.ts), so bursts do not
+ * hold other connections' calls.
+ * Each session is watched for keepalive, idleness and rapid resets (see
+ * session-watch.ts).
  */
 export function createHttp2Server(
   limits: ServerLimits,
@@ -52,6 +57,13 @@ export function createHttp2Server(
   };
   const h2 = http2.createServer(options);
   const h2Compat = http2.createServer(options, parts.compat);
+  const starts = createStreamStarts(
+    {
+      perTurn: limits.streamStartsPerTurn,
+      perConnection: limits.streamStartsPerConnectionPerTurn,
+    },
+    (e) => parts.log.error({ error: errorField(e) }, "starting an HTTP/2 stream failed"),
+  );
   h2.on("session", (session) => {
     watchSession(session, limits, {
       log: parts.log,
@@ -78,19 +90,23 @@ export function createHttp2Server(
         refuseHeaders(stream, headers, limits.maxHeaderBytes);
         return;
       }
-      if (parts.adapter.handleStream(stream, headers, client)) return;
-      // Node's compatibility layer throws at once on a stream the client has
-      // already reset (ERR_HTTP2_INVALID_STREAM from writeContinue, for one):
-      // such a stream has nothing left to answer.
-      if (stream.destroyed || stream.closed) return;
-      try {
-        h2Compat.emit("stream", stream, headers, flags, rawHeaders);
-      } catch (e) {
-        if (!stream.destroyed) stream.close(http2.constants.NGHTTP2_INTERNAL_ERROR);
-        if ((e as NodeJS.ErrnoException).code !== "ERR_HTTP2_INVALID_STREAM") {
-          parts.log.error({ error: errorField(e) }, "the HTTP/2 compatibility layer failed");
+      starts.start(session, () => {
+        // A stream that waited for its turn may have been reset meanwhile.
+        if (stream.destroyed || stream.closed) return;
+        if (parts.adapter.handleStream(stream, headers, client)) return;
+        // Node's compatibility layer throws at once on a stream the client has
+        // already reset (ERR_HTTP2_INVALID_STREAM from writeContinue, for one):
+        // such a stream has nothing left to answer.
+        if (stream.destroyed || stream.closed) return;
+        try {
+          h2Compat.emit("stream", stream, headers, flags, rawHeaders);
+        } catch (e) {
+          if (!stream.destroyed) stream.close(http2.constants.NGHTTP2_INTERNAL_ERROR);
+          if ((e as NodeJS.ErrnoException).code !== "ERR_HTTP2_INVALID_STREAM") {
+            parts.log.error({ error: errorField(e) }, "the HTTP/2 compatibility layer failed");
+          }
         }
-      }
+      });
     },
   );
   return h2;

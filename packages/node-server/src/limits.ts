@@ -18,6 +18,16 @@ export interface ServerLimits {
   /** Largest request message, in bytes; past it, `ResourceExhausted`. */
   readonly maxRequestBytes: number;
   /**
+   * HTTP/2 streams the process starts in one turn of the event loop; the
+   * rest wait and start in the turns after, round-robin over the
+   * connections that have streams waiting, so bursts cannot make every turn
+   * long and hold other connections' calls (nothing is refused; they wait
+   * their turn).
+   */
+  readonly streamStartsPerTurn: number;
+  /** HTTP/2 streams one connection may start in one turn (see streamStartsPerTurn). */
+  readonly streamStartsPerConnectionPerTurn: number;
+  /**
    * Concurrent HTTP/2 streams per connection (SETTINGS_MAX_CONCURRENT_STREAMS);
    * the excess of a client that ignores the setting is refused (REFUSED_STREAM).
    */
@@ -61,6 +71,13 @@ export interface ServerLimits {
    * streams are still admitted.
    */
   readonly maxPendingBytesTotal: number;
+  /**
+   * Response writes (messages) the process may have waiting for peers; past
+   * it the process is over its budget as past `maxPendingBytesTotal`. Making
+   * a message costs CPU whatever its size, so this bounds the work peers
+   * that read nothing can make the server do, where bytes alone do not.
+   */
+  readonly maxPendingWritesTotal: number;
   /** How long a stream may have response bytes waiting while its peer takes none; then it is reset. */
   readonly stallTimeoutMs: number;
   /** How long a new connection may stay silent before its first bytes arrive; then it is closed. */
@@ -101,6 +118,8 @@ export interface ServerLimits {
 export const defaultLimits: ServerLimits = {
   maxHeaderBytes: 64 * 1024,
   maxRequestBytes: 4 * 1024 * 1024,
+  streamStartsPerTurn: 64,
+  streamStartsPerConnectionPerTurn: 8,
   maxConcurrentStreams: 256,
   maxStreamsPerClient: 1024,
   maxStreams: 8192,
@@ -113,6 +132,7 @@ export const defaultLimits: ServerLimits = {
   maxPendingBytesPerStream: 256 * 1024,
   maxPendingBytesPerConnection: 1024 * 1024,
   maxPendingBytesTotal: 64 * 1024 * 1024,
+  maxPendingWritesTotal: 4096,
   stallTimeoutMs: 10_000,
   firstBytesTimeoutMs: 10_000,
   headersTimeoutMs: 10_000,
