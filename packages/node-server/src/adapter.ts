@@ -24,6 +24,7 @@ import { clientAddressKey } from "./call-context.js";
 import { clampTimeoutHeader } from "./deadline.js";
 import { consoleLog, type EngineLog } from "./engine-log.js";
 import { FastHeaders } from "./fast-headers.js";
+import { createFastServerStream, type ServerStreamSpec } from "./fast-server-stream.js";
 import { createFastUnary, fastFormatOf } from "./fast-unary.js";
 import { createFlowBudget, type FlowBudget } from "./flow-budget.js";
 import { checkGetQuery } from "./get-request.js";
@@ -125,7 +126,8 @@ const acceptCompression = [compressionGzip, compressionBrotli];
 /** One RPC request, whichever way it arrived. */
 interface RpcCall {
   readonly handler: UniversalHandler;
-  readonly spec: UnarySpec | undefined;
+  /** The method's spec, when it has a fast path (unary and server-streaming methods). */
+  readonly spec: UnarySpec | ServerStreamSpec | undefined;
   readonly target: RequestTarget;
   readonly method: string;
   readonly httpVersion: string;
@@ -163,12 +165,13 @@ export function createNodeAdapter(options: NodeAdapterOptions): NodeAdapter {
   const authority = options.authority ?? (() => "localhost");
   const flow = options.flow ?? defaultFlow();
   const router = createConnectRouter({ interceptors, readMaxBytes, acceptCompression });
-  const unary = new Map<string, UnarySpec>();
-  options.routes(recordingRouter(router, unary));
+  const specs = new Map<string, UnarySpec | ServerStreamSpec>();
+  options.routes(recordingRouter(router, specs));
   const handlers = new Map<string, UniversalHandler>(
     router.handlers.map((h) => [h.requestPath, h]),
   );
   const fast = createFastUnary({ interceptors, readMaxBytes, acceptCompression });
+  const fastStream = createFastServerStream({ interceptors, readMaxBytes, acceptCompression });
   const edge: NonNullable<NodeAdapterOptions["edgeHeaders"]> = options.edgeHeaders ?? (() => ({}));
   const fallback = options.fallback ?? notFound;
   const requestTimeoutMs = options.requestTimeoutMs ?? 30_000;
@@ -205,8 +208,9 @@ export function createNodeAdapter(options: NodeAdapterOptions): NodeAdapter {
     if (sender) values.set(headerSenderKey, sender);
     const abort = lifetime.abort;
     const isPost = call.method === "POST";
+    const unarySpec = call.spec?.kind === "unary" ? call.spec : undefined;
     let arrived = noop;
-    if (call.spec && isPost) {
+    if (unarySpec && isPost) {
       arrived = arrivals.watch(
         call.body as unknown as { readableEnded: boolean; destroyed: boolean },
         () => {
@@ -219,7 +223,7 @@ export function createNodeAdapter(options: NodeAdapterOptions): NodeAdapter {
     let answer: Answer;
     if (isPost && format?.text) {
       answer = await serveGrpcWebText(
-        { fast, readMaxBytes },
+        { fast, fastStream, readMaxBytes },
         call.handler,
         call.spec,
         format.codec,
@@ -252,15 +256,15 @@ export function createNodeAdapter(options: NodeAdapterOptions): NodeAdapter {
     if (call.spec && fastFormat) {
       const { chunks, complete } = await readBody(call.body, readMaxBytes);
       if (complete) arrived();
-      const result = complete
-        ? await fast.run(call.spec, fastFormat, {
-            url: target.url,
-            header: call.header,
-            body: joinChunks(chunks),
-            abort,
-            values,
-          })
+      const request = complete
+        ? { url: target.url, header: call.header, body: joinChunks(chunks), abort, values }
         : undefined;
+      const result =
+        request === undefined
+          ? undefined
+          : call.spec.kind === "unary"
+            ? await fast.run(call.spec, fastFormat, request)
+            : await fastStream.run(call.spec, fastFormat, request);
       answer = result ?? (await universal(chunks, complete ? undefined : call.body));
     } else {
       answer = await universal([], call.body);
@@ -373,7 +377,7 @@ export function createNodeAdapter(options: NodeAdapterOptions): NodeAdapter {
         sink = responseSink(res, flowTrack());
         await serveRpc({
           handler,
-          spec: unary.get(target.path),
+          spec: specs.get(target.path),
           target,
           method,
           httpVersion: req.httpVersion,
@@ -421,7 +425,7 @@ export function createNodeAdapter(options: NodeAdapterOptions): NodeAdapter {
         sink = newSink(edge(headers, { rpc: true }));
         await serveRpc({
           handler,
-          spec: unary.get(path),
+          spec: specs.get(path),
           target,
           method: typeof headers[":method"] === "string" ? headers[":method"] : "",
           httpVersion: "2.0",
@@ -460,8 +464,14 @@ function defaultFlow(): FlowBudget {
   });
 }
 
-/** Wraps a router so that registering a service also records its unary methods' specs by path. */
-function recordingRouter(router: ConnectRouter, unary: Map<string, UnarySpec>): ConnectRouter {
+/**
+ * Wraps a router so that registering a service also records, by path, the
+ * specs of its methods that have a fast path (unary and server-streaming).
+ */
+function recordingRouter(
+  router: ConnectRouter,
+  specs: Map<string, UnarySpec | ServerStreamSpec>,
+): ConnectRouter {
   return {
     get handlers() {
       return router.handlers;
@@ -469,7 +479,9 @@ function recordingRouter(router: ConnectRouter, unary: Map<string, UnarySpec>): 
     service(service, impl, opts) {
       const spec = createServiceImplSpec(service, impl);
       for (const m of Object.values(spec.methods)) {
-        if (m.kind === "unary") unary.set(`/${service.typeName}/${m.method.name}`, m as UnarySpec);
+        if (m.kind === "unary" || m.kind === "server_streaming") {
+          specs.set(`/${service.typeName}/${m.method.name}`, m as UnarySpec | ServerStreamSpec);
+        }
       }
       router.service(service, impl, opts);
       return this;

@@ -40,6 +40,11 @@ import { type Answer, send } from "./testing/wire-client.js";
  * is sent to both servers, gRPC-Web text ones to the engine twice.
  */
 const generatedRuns = Number(process.env.DIFFERENTIAL_RUNS ?? 400);
+/** Replays a reported run: DIFFERENTIAL_SEED (and DIFFERENTIAL_RUNS) as the failure printed them. */
+const seed =
+  process.env.DIFFERENTIAL_SEED === undefined
+    ? {}
+    : { seed: Number(process.env.DIFFERENTIAL_SEED) };
 
 const routes = (router: ConnectRouter) => echoRoutes(router);
 
@@ -79,7 +84,7 @@ it(`generated calls (${generatedRuns}): every answer equal or intentionally diff
     fc.asyncProperty(callSpec, (spec) =>
       differential({ name: describeSpec(spec), probe: callProbe(spec), spec }),
     ),
-    { numRuns: generatedRuns, includeErrorInReport: true },
+    { numRuns: generatedRuns, includeErrorInReport: true, ...seed },
   );
 });
 

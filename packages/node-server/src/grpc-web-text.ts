@@ -3,6 +3,7 @@ import type { UniversalHandler, UniversalServerResponse } from "@connectrpc/conn
 import { trailerFlag, trailerSerialize } from "@connectrpc/connect/protocol-grpc-web";
 import type { Codec } from "@hello-metadata/metadata/internal";
 import { envelope } from "./envelope.js";
+import type { createFastServerStream, ServerStreamSpec } from "./fast-server-stream.js";
 import type { createFastUnary } from "./fast-unary.js";
 import { fastFormatOf } from "./fast-unary.js";
 import { respecGrpcMessage, respecGrpcWebBody, setGrpcStatus } from "./grpc-status.js";
@@ -94,15 +95,20 @@ export function textErrorResponse(code: Code, message: string): UniversalServerR
 
 /**
  * Serves a gRPC-Web text request: decodes the body, answers it as binary
- * gRPC-Web (the fast path for unary methods, Connect-ES for the rest), and
+ * gRPC-Web (the fast paths for unary and server-streaming methods,
+ * Connect-ES for the rest), and
  * returns the answer encoded as text. A body that is not base64 is
  * `InvalidArgument`; one over the limit `ResourceExhausted`, in a trailer
  * frame like any gRPC-Web error.
  */
 export async function serveGrpcWebText(
-  engine: { readonly fast: ReturnType<typeof createFastUnary>; readonly readMaxBytes: number },
+  engine: {
+    readonly fast: ReturnType<typeof createFastUnary>;
+    readonly fastStream: ReturnType<typeof createFastServerStream>;
+    readonly readMaxBytes: number;
+  },
   handler: UniversalHandler,
-  spec: UnarySpec | undefined,
+  spec: UnarySpec | ServerStreamSpec | undefined,
   codec: Codec,
   call: {
     readonly header: Headers;
@@ -133,9 +139,12 @@ export async function serveGrpcWebText(
   const binary = binaryContentType(codec);
   header.set("content-type", binary);
   const format = fastFormatOf(binary, () => header.get("grpc-encoding") ?? undefined);
+  const request = { url, header, body, abort, values };
   const fastResult =
     spec && format
-      ? await engine.fast.run(spec, format, { url, header, body, abort, values })
+      ? spec.kind === "unary"
+        ? await engine.fast.run(spec, format, request)
+        : await engine.fastStream.run(spec, format, request)
       : undefined;
   if (fastResult) return toTextResponse(fastResult);
   const req = universalRequest({

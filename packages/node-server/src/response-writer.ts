@@ -1,11 +1,12 @@
 import type { UniversalServerResponse } from "@connectrpc/connect/protocol";
 import type { RpcProtocol } from "@hello-metadata/metadata/internal";
+import type { FastStreamResponse } from "./fast-server-stream.js";
 import { respecGrpcMessage, respecGrpcWebBody } from "./grpc-status.js";
 import type { ResponseSink } from "./response-sink.js";
 import type { FastResponse } from "./unary-response.js";
 
-/** An answer to write: the fast path's (one body) or Connect-ES's (maybe streamed). */
-export type Answer = FastResponse | UniversalServerResponse;
+/** An answer to write: the fast paths' (one body, or streamed) or Connect-ES's (maybe streamed). */
+export type Answer = FastResponse | FastStreamResponse | UniversalServerResponse;
 
 /**
  * Writes an answer to a sink: the header block (unless `sendHeader` already
@@ -25,7 +26,8 @@ export async function writeAnswer(
   // undici's; copying it into a new Headers would cost every call.
   const header = isHeaders(answer.header) ? answer.header : new Headers(answer.header);
   const trailer = answer.trailer;
-  if (protocol === "grpc" || protocol === "grpc-web") {
+  const respec = (protocol === "grpc" || protocol === "grpc-web") && !("specEncoded" in answer);
+  if (respec) {
     respecGrpcMessage(header);
     if (trailer) respecGrpcMessage(trailer);
   }
@@ -36,7 +38,7 @@ export async function writeAnswer(
     sink.end(body, trailer);
     return;
   }
-  const chunks = protocol === "grpc-web" ? respecGrpcWebBody(body) : body;
+  const chunks = respec && protocol === "grpc-web" ? respecGrpcWebBody(body) : body;
   for await (const chunk of chunks) {
     if (sink.gone) return;
     await sink.write(chunk);

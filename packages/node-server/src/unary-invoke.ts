@@ -35,12 +35,13 @@ interface UnaryCall {
 }
 
 /**
- * A handler context for one unary call, as Connect-ES builds one: the
+ * A handler context for one call with one request message (unary, or
+ * server-streaming on its fast path), as Connect-ES builds one: the
  * response headers start with the content type, gRPC trailers with status 0,
  * and the deadline (if any) arms the lazy signal.
  */
 export function unaryContext(
-  spec: UnarySpec,
+  spec: Pick<MethodImplSpec, "method">,
   protocol: RpcProtocol,
   responseContentType: string,
   call: UnaryCall,
@@ -57,8 +58,8 @@ export function unaryContext(
  * arrow function would add a closure and an accessor per call).
  */
 class UnaryHandlerContext implements HandlerContext {
-  readonly method: UnarySpec["method"];
-  readonly service: UnarySpec["method"]["parent"];
+  readonly method: HandlerContext["method"];
+  readonly service: HandlerContext["service"];
   readonly requestMethod = "POST";
   readonly requestHeader: Headers;
   readonly responseHeader: Headers;
@@ -70,7 +71,7 @@ class UnaryHandlerContext implements HandlerContext {
   readonly #deadline: number | undefined;
 
   constructor(
-    spec: UnarySpec,
+    spec: Pick<MethodImplSpec, "method">,
     protocol: RpcProtocol,
     responseContentType: string,
     call: UnaryCall,
@@ -166,7 +167,10 @@ function chainOf<I extends DescMessage, O extends DescMessage>(
 }
 
 /** The handler's view of the call: the context, with what interceptors changed on the request. */
-function handlerView(ctx: HandlerContext, req: UnaryRequest): HandlerContext {
+export function handlerView(
+  ctx: HandlerContext,
+  req: Pick<UnaryRequest, "header" | "contextValues">,
+): HandlerContext {
   if (req.header === ctx.requestHeader && req.contextValues === ctx.values) return ctx;
   return Object.create(ctx, {
     requestHeader: { value: req.header },
@@ -174,7 +178,8 @@ function handlerView(ctx: HandlerContext, req: UnaryRequest): HandlerContext {
   }) as HandlerContext;
 }
 
-function replaceHeaders(to: Headers, from: Headers): void {
+/** Makes `to` hold exactly what `from` holds, as Connect-ES's copyHeaders does. */
+export function replaceHeaders(to: Headers, from: Headers): void {
   for (const key of [...to.keys()]) to.delete(key);
   from.forEach((value, key) => {
     to.set(key, value);

@@ -152,7 +152,13 @@ function grpcMessages(fields: Readonly<Record<string, readonly string[] | undefi
 
 /** Connect's and the fast path's conditions for serving a unary call itself (see fast-unary.ts). */
 function fastPathServes(spec: CallSpec): boolean {
-  if (spec.shape !== "unary" || spec.compress !== undefined) return false;
+  if (spec.compress !== undefined) return false;
+  if (spec.shape === "serverStream") {
+    // The server-streaming fast path: binary gRPC and gRPC-Web (the probe sends the first message only).
+    const grpcLike = spec.protocol === "grpc" || spec.protocol === "grpc-web";
+    return grpcLike && spec.codec === "proto" && spec.messages.length > 0;
+  }
+  if (spec.shape !== "unary") return false;
   // No message is an empty body: a valid empty protobuf message, but not
   // JSON, and no envelope for gRPC; Connect-ES refuses those itself.
   const parses =
@@ -310,7 +316,7 @@ export const intentionalDifferences: readonly IntentionalDifference[] = [
   {
     name: "an expired deadline is answered without running the handler",
     reason:
-      "grpc-go's behaviour, and the fast path's: a unary call whose timeout is already over (grpc-timeout 0, connect-timeout-ms 0) gets `deadline_exceeded` at once; Connect-ES runs the interceptors and the handler with an aborted signal, and this handler does not look at it",
+      "grpc-go's behaviour, and the fast paths': a unary or server-streaming call whose timeout is already over (grpc-timeout 0, connect-timeout-ms 0) gets `deadline_exceeded` at once; Connect-ES runs the interceptors and the handler with an aborted signal, and this handler does not look at it",
     applies: (c) => c.spec !== undefined && c.spec.timeout === "expired" && fastPathServes(c.spec),
     fields: "all",
     everyTime: true,
