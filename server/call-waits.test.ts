@@ -76,7 +76,26 @@ describe("sleep", () => {
   it("waits its time", async () => {
     const started = performance.now();
     await sleep(30, new AbortController().signal);
-    assert.ok(performance.now() - started >= 29);
+    assert.ok(performance.now() - started >= 30);
+  });
+
+  it("never ends before its time by the clock the handler reads (timers may fire up to 1 ms early)", async () => {
+    // Node's timers count in whole milliseconds of the event loop's cached
+    // clock, so a bare setTimeout(ms) can fire almost a millisecond before
+    // ms have passed by performance.now() (a 60 s SayHello once reported
+    // processing-ms 59999.472). A handler that promises delay_ms must wait it.
+    for (let i = 0; i < 200; i++) {
+      await new Promise((r) => setImmediate(r));
+      const busyUntil = performance.now() + (i % 3) * 0.7; // a part-millisecond of work first
+      while (performance.now() < busyUntil) {
+        // busy
+      }
+      const ms = 1 + (i % 4);
+      const started = performance.now();
+      await sleep(ms, new AbortController().signal);
+      const took = performance.now() - started;
+      assert.ok(took >= ms, `sleep(${ms}) took ${took.toFixed(3)} ms`);
+    }
   });
 
   it("ends early with the signal's reason when the call is cancelled", async () => {

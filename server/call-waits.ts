@@ -8,7 +8,12 @@ import { ConnectError } from "@connectrpc/connect";
  * handler ends with the call's own code instead of waiting on.
  */
 
-/** Waits `ms`, or less when `signal` aborts (then rejects with its reason). */
+/**
+ * Waits at least `ms` by `performance.now()`, or less when `signal` aborts
+ * (then rejects with its reason). Node's timers count whole milliseconds of
+ * the event loop's cached clock and may fire almost a millisecond early, so
+ * a timer that fires before its time is followed by another for the rest.
+ */
 export function sleep(ms: number, signal: AbortSignal): Promise<void> {
   if (ms <= 0) return Promise.resolve();
   return new Promise((resolve, reject) => {
@@ -16,10 +21,18 @@ export function sleep(ms: number, signal: AbortSignal): Promise<void> {
       reject(ConnectError.from(signal.reason));
       return;
     }
-    const timer = setTimeout(() => {
+    const until = performance.now() + ms;
+    let timer: NodeJS.Timeout;
+    const wake = () => {
+      const left = until - performance.now();
+      if (left > 0) {
+        timer = setTimeout(wake, Math.ceil(left));
+        return;
+      }
       signal.removeEventListener("abort", onAbort);
       resolve();
-    }, ms);
+    };
+    timer = setTimeout(wake, ms);
     const onAbort = () => {
       clearTimeout(timer);
       reject(ConnectError.from(signal.reason));
