@@ -12,7 +12,6 @@ import {
 import {
   type Compression,
   compressedFlag,
-  compressionNegotiate,
   createAsyncIterable,
 } from "@connectrpc/connect/protocol";
 import { parseTimeout } from "@connectrpc/connect/protocol-grpc";
@@ -20,8 +19,16 @@ import { trailerFlag, trailerSerialize } from "@connectrpc/connect/protocol-grpc
 import type { WireFormat } from "@hello-metadata/metadata/internal";
 import { encodeBinary } from "./binary-encoder.js";
 import { envelope, singleEnvelope } from "./envelope.js";
-import type { FastRequest } from "./fast-unary.js";
+import {
+  compressMinBytes,
+  type FastPathOptions,
+  type FastRequest,
+  handlerError,
+  responseCompression,
+  responseContentType,
+} from "./fast-path.js";
 import { setGrpcStatus } from "./grpc-status.js";
+import { interceptorChain } from "./interceptor-chain.js";
 import { handlerView, replaceHeaders, unaryContext } from "./unary-invoke.js";
 
 /** A server-streaming method as a router registered it. */
@@ -53,17 +60,6 @@ interface Carried {
 type CarryingRequest = StreamRequest & { [carried]: Carried };
 type Next = (req: StreamRequest) => Promise<StreamResponse>;
 
-/** Interceptor chains, built once per method and interceptor list, not per call. */
-const chains = new WeakMap<object, WeakMap<Interceptor[], Next>>();
-
-const responseContentType = {
-  grpc: "application/grpc+proto",
-  "grpc-web": "application/grpc-web+proto",
-} as const;
-
-/** Messages smaller than this go uncompressed, as Connect-ES's default `compressMinBytes`. */
-const compressMinBytes = 1024;
-
 /**
  * Runs server-streaming calls in binary gRPC and gRPC-Web on the happy
  * path without Connect-ES's streaming pipeline, which costs several async
@@ -81,11 +77,7 @@ const compressMinBytes = 1024;
  * envelope, over the limit, a message that does not parse, a bad timeout),
  * and the adapter hands the same bytes to Connect-ES's own handler.
  */
-export function createFastServerStream(options: {
-  readonly interceptors: Interceptor[];
-  readonly readMaxBytes: number;
-  readonly acceptCompression: Compression[];
-}) {
+export function createFastServerStream(options: FastPathOptions) {
   return {
     async run<I extends DescMessage, O extends DescMessage>(
       spec: ServerStreamSpec<I, O>,
@@ -112,11 +104,7 @@ export function createFastServerStream(options: {
         req,
         expired ? 0 : timeout.timeoutMs,
       );
-      const accepted = req.header.get("grpc-accept-encoding");
-      const compression = accepted
-        ? compressionNegotiate(options.acceptCompression, null, accepted, "grpc-accept-encoding")
-            .response
-        : null;
+      const compression = responseCompression(options, req.header, "grpc-accept-encoding");
       if (compression) context.responseHeader.set("grpc-encoding", compression.name);
       const trailer = context.responseTrailer;
       const frames = expired
@@ -145,7 +133,7 @@ async function* messages<I extends DescMessage, O extends DescMessage>(
   interceptors: Interceptor[],
   compression: Compression | null,
 ): AsyncGenerator<Uint8Array> {
-  const next = chainOf(spec, interceptors);
+  const next = interceptorChain(spec, interceptors, streamImpl);
   const message = createAsyncIterable([input]);
   const request = {
     stream: true as const,
@@ -198,10 +186,7 @@ async function* withStatus(
   try {
     yield* frames;
   } catch (e) {
-    error =
-      e instanceof ConnectError
-        ? e
-        : new ConnectError("internal error", Code.Internal, undefined, undefined, e);
+    error = handlerError(e);
   } finally {
     done();
   }
@@ -221,18 +206,11 @@ async function* replay(
   yield* rest;
 }
 
-function chainOf<I extends DescMessage, O extends DescMessage>(
+/** The implementation at the end of a server-streaming chain: the handler's messages. */
+function streamImpl<I extends DescMessage, O extends DescMessage>(
   spec: ServerStreamSpec<I, O>,
-  interceptors: Interceptor[],
 ): Next {
-  let perSpec = chains.get(spec);
-  if (!perSpec) {
-    perSpec = new WeakMap();
-    chains.set(spec, perSpec);
-  }
-  const cached = perSpec.get(interceptors);
-  if (cached) return cached;
-  const impl: Next = async (req) => {
+  return async (req) => {
     const call = (req as CarryingRequest)[carried];
     const input =
       req.message === call.message
@@ -247,13 +225,6 @@ function chainOf<I extends DescMessage, O extends DescMessage>(
       trailer: call.context.responseTrailer,
     } as StreamResponse;
   };
-  // Interceptors wrap from the last to the first, as Connect-ES's applyInterceptors does.
-  const chain = interceptors.reduceRight<Next>(
-    (inner, interceptor) => interceptor(inner as Parameters<Interceptor>[0]) as Next,
-    impl,
-  );
-  perSpec.set(interceptors, chain);
-  return chain;
 }
 
 /** The one message of a request an interceptor replaced, as Connect-ES's ensureSingle demands it. */

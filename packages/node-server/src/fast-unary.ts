@@ -1,12 +1,17 @@
 import type { DescMessage, MessageShape } from "@bufbuild/protobuf";
 import { fromBinary, fromJsonString } from "@bufbuild/protobuf";
-import { Code, ConnectError, type ContextValues, type Interceptor } from "@connectrpc/connect";
-import { type Compression, compressionNegotiate } from "@connectrpc/connect/protocol";
+import { Code, ConnectError } from "@connectrpc/connect";
 import { parseTimeout as parseConnectTimeout } from "@connectrpc/connect/protocol-connect";
 import { parseTimeout as parseGrpcTimeout } from "@connectrpc/connect/protocol-grpc";
 import { type WireFormat, wireFormatOf } from "@hello-metadata/metadata/internal";
 import { singleEnvelope } from "./envelope.js";
-import type { LazySignal } from "./lazy-signal.js";
+import {
+  type FastPathOptions,
+  type FastRequest,
+  handlerError,
+  responseCompression,
+  responseContentType,
+} from "./fast-path.js";
 import { invokeUnary, type UnarySpec, unaryContext } from "./unary-invoke.js";
 import { type FastResponse, unaryResponse } from "./unary-response.js";
 
@@ -33,24 +38,6 @@ function identity(encoding: string | undefined): boolean {
   return encoding === undefined || encoding === "identity";
 }
 
-/** One unary call as the adapter hands it over. */
-export interface FastRequest {
-  readonly url: string;
-  readonly header: Headers;
-  readonly body: Uint8Array;
-  /** Aborted by the adapter when the client goes away; the deadline aborts it too. */
-  readonly abort: LazySignal;
-  /** The call's context values (the engine's header sender is in them). */
-  readonly values: ContextValues;
-}
-
-const responseContentType = {
-  grpc: "application/grpc+proto",
-  "grpc-web": "application/grpc-web+proto",
-  json: "application/json",
-  proto: "application/proto",
-} as const;
-
 const jsonRead = { ignoreUnknownFields: true };
 const utf8Decoder = new TextDecoder("utf-8", { fatal: true });
 
@@ -68,12 +55,7 @@ const utf8Decoder = new TextDecoder("utf-8", { fatal: true });
  * timeout), and the adapter then hands the same bytes to Connect-ES's own
  * handler, which answers with its exact error.
  */
-export function createFastUnary(options: {
-  readonly interceptors: Interceptor[];
-  readonly readMaxBytes: number;
-  /** The compressions the router accepts, in its order of preference. */
-  readonly acceptCompression: Compression[];
-}) {
+export function createFastUnary(options: FastPathOptions) {
   return {
     async run<I extends DescMessage, O extends DescMessage>(
       spec: UnarySpec<I, O>,
@@ -103,11 +85,11 @@ export function createFastUnary(options: {
       );
       // As Connect-ES negotiates it: the client's first accepted name the
       // router has; gRPC names it in the response headers before the handler runs.
-      const acceptHeader = grpcLike ? "grpc-accept-encoding" : "accept-encoding";
-      const accepted = req.header.get(acceptHeader);
-      const compression = accepted
-        ? compressionNegotiate(options.acceptCompression, null, accepted, acceptHeader).response
-        : null;
+      const compression = responseCompression(
+        options,
+        req.header,
+        grpcLike ? "grpc-accept-encoding" : "accept-encoding",
+      );
       if (grpcLike && compression) context.responseHeader.set("grpc-encoding", compression.name);
       if (expired) {
         // A deadline that has already passed: the handler does not run (grpc-go does the same).
@@ -119,10 +101,7 @@ export function createFastUnary(options: {
       try {
         output = await invokeUnary(spec, context, input, options.interceptors);
       } catch (e) {
-        error =
-          e instanceof ConnectError
-            ? e
-            : new ConnectError("internal error", Code.Internal, undefined, undefined, e);
+        error = handlerError(e);
       } finally {
         req.abort.done();
       }

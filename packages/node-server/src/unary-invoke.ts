@@ -10,6 +10,7 @@ import type {
 } from "@connectrpc/connect";
 import type { RpcProtocol } from "@hello-metadata/metadata/internal";
 import { FastHeaders } from "./fast-headers.js";
+import { interceptorChain } from "./interceptor-chain.js";
 import type { LazySignal } from "./lazy-signal.js";
 
 /** A unary method as a router registered it. */
@@ -22,9 +23,6 @@ export type UnarySpec<
 const contextOf = Symbol("hello-metadata handler context");
 type CarryingRequest = UnaryRequest & { [contextOf]: HandlerContext };
 type Next = (req: UnaryRequest) => Promise<UnaryResponse>;
-
-/** Interceptor chains, built once per method and interceptor list, not per call. */
-const chains = new WeakMap<object, WeakMap<Interceptor[], Next>>();
 
 /** What a unary call brings to its handler context. */
 interface UnaryCall {
@@ -111,7 +109,7 @@ export async function invokeUnary<I extends DescMessage, O extends DescMessage>(
   input: MessageShape<I>,
   interceptors: Interceptor[],
 ): Promise<MessageShape<O>> {
-  const next = chainOf(spec, interceptors);
+  const next = interceptorChain(spec, interceptors, unaryImpl);
   const request = {
     stream: false as const,
     message: input,
@@ -132,18 +130,9 @@ export async function invokeUnary<I extends DescMessage, O extends DescMessage>(
   return res.message as MessageShape<O>;
 }
 
-function chainOf<I extends DescMessage, O extends DescMessage>(
-  spec: UnarySpec<I, O>,
-  interceptors: Interceptor[],
-): Next {
-  let perSpec = chains.get(spec);
-  if (!perSpec) {
-    perSpec = new WeakMap();
-    chains.set(spec, perSpec);
-  }
-  const cached = perSpec.get(interceptors);
-  if (cached) return cached;
-  const impl: Next = async (req) => {
+/** The implementation at the end of a unary chain: the handler, its answer made a message. */
+function unaryImpl<I extends DescMessage, O extends DescMessage>(spec: UnarySpec<I, O>): Next {
+  return async (req) => {
     const ctx = (req as CarryingRequest)[contextOf];
     const result = await spec.impl(req.message as MessageShape<I>, handlerView(ctx, req));
     return {
@@ -155,15 +144,6 @@ function chainOf<I extends DescMessage, O extends DescMessage>(
       trailer: ctx.responseTrailer,
     } as UnaryResponse;
   };
-  // Interceptors wrap from the last to the first, as Connect-ES's
-  // applyInterceptors does. They are typed for any request and response;
-  // a unary chain only ever passes unary ones.
-  const chain = interceptors.reduceRight<Next>(
-    (inner, interceptor) => interceptor(inner as Parameters<Interceptor>[0]) as Next,
-    impl,
-  );
-  perSpec.set(interceptors, chain);
-  return chain;
 }
 
 /** The handler's view of the call: the context, with what interceptors changed on the request. */

@@ -15,6 +15,7 @@ import { trailerFlag, trailerSerialize } from "@connectrpc/connect/protocol-grpc
 import type { WireFormat } from "@hello-metadata/metadata/internal";
 import { encodeBinary } from "./binary-encoder.js";
 import { concat, envelope } from "./envelope.js";
+import { compressMinBytes } from "./fast-path.js";
 import { setGrpcStatus } from "./grpc-status.js";
 
 /** A response the adapter writes as it is: status, headers, one body, optional HTTP trailers. */
@@ -26,9 +27,6 @@ export interface FastResponse {
 }
 
 const utf8 = new TextEncoder();
-
-/** Messages (gRPC) and bodies (Connect) smaller than this go uncompressed, as Connect-ES's default `compressMinBytes`. */
-const compressMinBytes = 1024;
 
 /**
  * The answer to a finished unary call in its wire format, built with
